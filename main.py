@@ -1,0 +1,34 @@
+"""Sourcebook: the composition root.
+
+``python main.py`` opens the window; ``python main.py COMMAND ...`` runs a command-line
+subcommand (``python main.py --help`` lists them).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the window (no arguments) or a subcommand; returns the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or (args[0] == "--db" and len(args) == 2):
+        return run_window(args[1] if args else None)
+    from ui.cli import run
+
+    return run(args)
+
+
+def run_window(db: str | None) -> int:
+    """Open the main window on the store."""
+    try:
+        from ui.app import run_app
+    except ImportError:
+        print("sourcebook: the window is not built yet; use `python main.py --help`")
+        return 0
+    return int(run_app(db))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Data layer: SQLAlchemy tables, partial dates, and opening a store. No Qt here."""

@@ -1,0 +1,250 @@
+"""Events on the timeline: partial dates, places, and links to people, sources and quotes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from models.dates import PartialDate
+from models.entities import (
+    Case,
+    Event,
+    Person,
+    Place,
+    Quote,
+    Source,
+    event_people,
+    event_quotes,
+    event_sources,
+)
+from services.base import Service, check_version, get_or_raise
+from services.dto import EventDTO, Page
+from services.errors import ValidationError
+
+EDITABLE_FIELDS = frozenset({"title", "date", "place_id", "description"})
+
+# Link kind -> (link table, column, model).
+LINKS: dict[str, tuple[Table, str, type]] = {
+    "person": (event_people, "person_id", Person),
+    "source": (event_sources, "source_id", Source),
+    "quote": (event_quotes, "quote_id", Quote),
+}
+
+
+def _set_date(e: Event, date: PartialDate | None) -> None:
+    if date is None:
+        e.date_start = e.date_end = None
+        e.date_precision = None
+    else:
+        e.date_start, e.date_end, e.date_precision = date.start, date.end, date.precision
+
+
+class EventService(Service):
+    """Use cases on events."""
+
+    def create(
+        self,
+        case_id: int,
+        title: str,
+        *,
+        date: PartialDate | None = None,
+        place_id: int | None = None,
+        description: str = "",
+        person_ids: Sequence[int] = (),
+        source_ids: Sequence[int] = (),
+        quote_ids: Sequence[int] = (),
+    ) -> EventDTO:
+        """Create an event and its links."""
+        title = " ".join(title.split())
+        if not title:
+            raise ValidationError("an event needs a title")
+        with self._tx() as s:
+            get_or_raise(s, Case, case_id)
+            if place_id is not None:
+                self._same_case(get_or_raise(s, Place, place_id), case_id)
+            e = Event(case_id=case_id, title=title, place_id=place_id, description=description)
+            _set_date(e, date)
+            s.add(e)
+            s.flush()
+            for kind, ids in (("person", person_ids), ("source", source_ids), ("quote", quote_ids)):
+                for ident in ids:
+                    self._link(s, e, kind, ident)
+            s.flush()
+            s.refresh(e)
+            return EventDTO.of(e)
+
+    @staticmethod
+    def _same_case(obj: Any, case_id: int) -> None:
+        if obj.case_id != case_id:
+            raise ValidationError("that belongs to another case")
+
+    def _link(self, s: Session, e: Event, kind: str, ident: int) -> None:
+        try:
+            table, col, model = LINKS[kind]
+        except KeyError:
+            raise ValidationError(
+                f"an event links people, sources and quotes, not {kind!r}"
+            ) from None
+        self._same_case(get_or_raise(s, model, ident), e.case_id)
+        exists = s.scalar(
+            select(func.count())
+            .select_from(table)
+            .where(table.c.event_id == e.id, table.c[col] == ident)
+        )
+        if not exists:
+            s.execute(table.insert().values({"event_id": e.id, col: ident}))
+
+    def link(self, event_id: int, kind: str, ident: int) -> EventDTO:
+        """Link a person, source or quote to an event (no-op if already linked)."""
+        with self._tx() as s:
+            e = get_or_raise(s, Event, event_id)
+            self._link(s, e, kind, ident)
+            s.flush()
+            s.expire(e)
+            return EventDTO.of(e)
+
+    def unlink(self, event_id: int, kind: str, ident: int) -> EventDTO:
+        """Remove a link from an event."""
+        table, col, _ = LINKS[kind]
+        with self._tx() as s:
+            e = get_or_raise(s, Event, event_id)
+            s.execute(delete(table).where(table.c.event_id == event_id, table.c[col] == ident))
+            s.flush()
+            s.expire(e)
+            return EventDTO.of(e)
+
+    def get(self, event_id: int) -> EventDTO:
+        """One event."""
+        with self._read() as s:
+            return EventDTO.of(get_or_raise(s, Event, event_id))
+
+    def list(
+        self,
+        case_id: int,
+        *,
+        person_id: int | None = None,
+        source_id: int | None = None,
+        quote_id: int | None = None,
+        place_id: int | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[EventDTO]:
+        """Events in date order (undated last), optionally those linked to something."""
+        with self._read() as s:
+            get_or_raise(s, Case, case_id)
+            q = select(Event).where(Event.case_id == case_id)
+            if person_id is not None:
+                q = q.where(
+                    or_(
+                        Event.id.in_(
+                            select(event_people.c.event_id).where(
+                                event_people.c.person_id == person_id
+                            )
+                        ),
+                        Event.id.in_(
+                            select(event_quotes.c.event_id)
+                            .join(Quote, Quote.id == event_quotes.c.quote_id)
+                            .where(Quote.speaker_id == person_id)
+                        ),
+                    )
+                )
+            if source_id is not None:
+                q = q.where(
+                    or_(
+                        Event.id.in_(
+                            select(event_sources.c.event_id).where(
+                                event_sources.c.source_id == source_id
+                            )
+                        ),
+                        Event.id.in_(
+                            select(event_quotes.c.event_id)
+                            .join(Quote, Quote.id == event_quotes.c.quote_id)
+                            .where(Quote.source_id == source_id)
+                        ),
+                    )
+                )
+            if quote_id is not None:
+                q = q.where(
+                    Event.id.in_(
+                        select(event_quotes.c.event_id).where(event_quotes.c.quote_id == quote_id)
+                    )
+                )
+            if place_id is not None:
+                q = q.where(Event.place_id == place_id)
+            q = (
+                q.order_by(Event.date_start.is_(None), Event.date_start, Event.id)
+                .offset(offset)
+                .limit(limit)
+            )
+            return [EventDTO.of(e) for e in s.scalars(q).unique()]
+
+    def count(self, case_id: int) -> int:
+        """Number of events in a case."""
+        with self._read() as s:
+            return s.scalar(select(func.count(Event.id)).where(Event.case_id == case_id)) or 0
+
+    def page(self, case_id: int, offset: int, limit: int) -> Page:
+        """A window of the case's events."""
+        return Page(
+            tuple(self.list(case_id, offset=offset, limit=limit)), self.count(case_id), offset
+        )
+
+    def update(
+        self, event_id: int, *, expected_version: int | None = None, **values: Any
+    ) -> EventDTO:
+        """Change an event's title, date, place or description."""
+        unknown = set(values) - EDITABLE_FIELDS
+        if unknown:
+            raise ValidationError(f"cannot set {', '.join(sorted(unknown))} on an event")
+        with self._tx() as s:
+            e = get_or_raise(s, Event, event_id)
+            check_version(e, expected_version, theirs=EventDTO.of(e), mine=values)
+            for key, value in values.items():
+                if key == "date":
+                    _set_date(e, value)
+                elif key == "title":
+                    if not (value or "").strip():
+                        raise ValidationError("an event needs a title")
+                    e.title = " ".join(value.split())
+                elif key == "place_id":
+                    if value is not None:
+                        self._same_case(get_or_raise(s, Place, value), e.case_id)
+                    e.place_id = value
+                else:
+                    setattr(e, key, value)
+            s.flush()
+            s.refresh(e)
+            return EventDTO.of(e)
+
+    def delete(self, event_id: int) -> dict[str, Any]:
+        """Delete an event (its links go with it); returns a snapshot for :meth:`restore`."""
+        with self._tx() as s:
+            e = get_or_raise(s, Event, event_id)
+            snap = {
+                "row": {
+                    c.key: getattr(e, c.key) for c in Event.__table__.columns if c.key != "version"
+                },
+                "person_ids": [p.id for p in e.people],
+                "source_ids": [x.id for x in e.sources],
+                "quote_ids": [q.id for q in e.quotes],
+            }
+            s.delete(e)
+            return snap
+
+    def restore(self, snapshot: dict[str, Any]) -> EventDTO:
+        """Put back a deleted event with its links (those whose other end still exists)."""
+        with self._tx() as s:
+            e = Event(**snapshot["row"])
+            s.add(e)
+            s.flush()
+            for kind in ("person", "source", "quote"):
+                _, _, model = LINKS[kind]
+                for ident in snapshot[f"{kind}_ids"]:
+                    if s.get(model, ident) is not None:
+                        self._link(s, e, kind, ident)
+            s.flush()
+            s.refresh(e)
+            return EventDTO.of(e)

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from models.db import current_revision, head_revision
+from models.entities import Base
+from models.migrations.filters import include_object
+
+
+def test_migrations_match_models(store) -> None:
+    """Alembic's migrations on an empty database give exactly the models' schema."""
+    assert current_revision(store.engine) == head_revision()
+    with store.engine.connect() as conn:
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == []
