@@ -10,9 +10,10 @@ but in WAL mode it can lose the last acknowledged transactions on a power cut; a
 
 from __future__ import annotations
 
+import hashlib
 import os
-import shutil
 import sqlite3
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,17 @@ from sqlalchemy.pool import NullPool
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 APP_NAME = "Sourcebook"
 ENV_DB = "SOURCEBOOK_DB"
+ENV_PASSPHRASE = "SOURCEBOOK_PASSPHRASE"
+ENV_PASSPHRASE_FILE = "SOURCEBOOK_PASSPHRASE_FILE"
+SQLITE_HEADER = b"SQLite format 3\x00"
+# Key derivation as SQLCipher 4 does it by default (PBKDF2-HMAC-SHA512, 256,000 rounds, the
+# 16-byte salt SQLCipher keeps at the start of the file), done once per open in Python instead
+# of once per connection in SQLCipher; the file still opens with stock SQLCipher tools and
+# ``PRAGMA key = 'passphrase'``.
+_KDF_ROUNDS = 256_000
+_SALT_BYTES = 16
+# Raw SQLCipher key specs (``x'<key><salt>'``) of open encrypted engines: memory only.
+_ENGINE_KEYS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
 
 class StoreError(Exception):
@@ -72,6 +84,145 @@ def sqlite_file(url: str | URL) -> Path | None:
     return Path(u.database)
 
 
+# --- Encryption at rest (SQLCipher through sqlcipher3)
+
+
+def passphrase_from_env() -> str | None:
+    """The passphrase from ``$SOURCEBOOK_PASSPHRASE_FILE`` (its first line) or the environment."""
+    file = os.environ.get(ENV_PASSPHRASE_FILE, "")
+    if file:
+        try:
+            text = Path(file).expanduser().read_text(encoding="utf-8")
+        except OSError as exc:
+            raise StoreError(f"cannot read the passphrase file {file}: {exc.strerror}") from exc
+        first = text.splitlines()[0] if text else ""
+        return first or None
+    return os.environ.get(ENV_PASSPHRASE) or None
+
+
+def is_encrypted_file(path: Path) -> bool:
+    """Whether ``path`` exists, holds data, and does not start like a plain SQLite file."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError:
+        return False
+    return bool(head) and head != SQLITE_HEADER
+
+
+def sqlite_key(path: Path, passphrase: str) -> str:
+    """The raw SQLCipher key spec for ``path`` under ``passphrase`` (salt from the file, or new).
+
+    The result is a secret: keep it in memory only.
+    """
+    salt = b""
+    if is_encrypted_file(path):
+        with path.open("rb") as f:
+            salt = f.read(_SALT_BYTES)
+    if len(salt) != _SALT_BYTES:
+        salt = os.urandom(_SALT_BYTES)
+    key = hashlib.pbkdf2_hmac("sha512", passphrase.encode("utf-8"), salt, _KDF_ROUNDS, 32)
+    return f"x'{key.hex()}{salt.hex()}'"
+
+
+def connect_sqlite(path: Path | str, key: str | None = None) -> Any:
+    """A DB-API connection to a SQLite file: plain ``sqlite3``, or SQLCipher keyed with ``key``."""
+    if key is None:
+        return sqlite3.connect(str(path), check_same_thread=False)
+    import sqlcipher3.dbapi2 as cipher
+
+    conn = cipher.connect(str(path), check_same_thread=False)
+    # SQLCipher logs failed page decryptions to stderr; a wrong passphrase is reported by us.
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f'PRAGMA key = "{key}"')
+    return conn
+
+
+def engine_key(engine: Engine) -> str | None:
+    """The in-memory SQLCipher key spec of an encrypted engine, None for plain stores."""
+    return _ENGINE_KEYS.get(engine)
+
+
+def backup_sqlite(engine: Engine, dst: Path) -> None:
+    """Write a consistent copy of the engine's SQLite file to ``dst`` (online backup API).
+
+    The copy of an encrypted store is encrypted with the same key and salt, so it opens with the
+    same passphrase. Written to a temporary name first, then renamed into place.
+    """
+    path = sqlite_file(engine.url)
+    if path is None:
+        raise StoreError("only SQLite file stores can be copied this way")
+    copy_sqlite_file(path, dst, engine_key(engine))
+
+
+def copy_sqlite_file(src: Path, dst: Path, key: str | None = None) -> None:
+    """Copy SQLite file ``src`` to ``dst`` through the online backup API (consistent with WAL)."""
+    tmp = dst.with_name(dst.name + ".tmp")
+    for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    s = connect_sqlite(src, key)
+    try:
+        d = connect_sqlite(tmp, key)
+        try:
+            s.backup(d)
+            # A standalone copy: fold any WAL content in and switch the copy to rollback mode.
+            d.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            d.close()
+    finally:
+        s.close()
+    os.replace(tmp, dst)
+    _fsync_dir(dst.parent)
+
+
+def encrypt_sqlite_copy(src: Path, dst: Path, passphrase: str) -> None:
+    """Write an encrypted copy of the plain SQLite store ``src`` to the new file ``dst``."""
+    if dst.exists():
+        raise StoreError(f"{dst} already exists; choose a new file name")
+    if is_encrypted_file(src):
+        raise StoreError(f"{src.name} is already encrypted")
+    import sqlcipher3.dbapi2 as cipher
+
+    key = sqlite_key(dst, passphrase)
+    tmp = dst.with_name(dst.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    conn = cipher.connect(str(src), check_same_thread=False)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute('ATTACH DATABASE ? AS enc KEY "' + key + '"', (str(tmp),))
+        conn.execute("SELECT sqlcipher_export('enc')")
+        conn.execute("DETACH DATABASE enc")
+    finally:
+        conn.close()
+    os.replace(tmp, dst)
+    _fsync_dir(dst.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def check_sqlite_file(path: Path, key: str | None = None, quick: bool = False) -> str:
+    """``PRAGMA integrity_check`` (or ``quick_check``) of a SQLite file: ``ok`` when sound."""
+    conn = connect_sqlite(path, key)
+    try:
+        rows = conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check").fetchall()
+        return "\n".join(str(r[0]) for r in rows)
+    except Exception as exc:
+        return f"unreadable: {_first_line(exc)}"
+    finally:
+        conn.close()
+
+
 def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
@@ -81,16 +232,35 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def create_store_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with Sourcebook's connection settings for ``url``."""
+def create_store_engine(url: str, passphrase: str | None = None, **kwargs: Any) -> Engine:
+    """An engine with Sourcebook's connection settings for ``url``.
+
+    With ``passphrase`` (SQLite only), the file is encrypted with SQLCipher; the key derived from
+    the passphrase stays in memory.
+    """
     u = _parse_url(url)
     backend = u.get_backend_name()
+    if passphrase and backend != "sqlite":
+        raise StoreError(
+            "a passphrase encrypts SQLite stores; protect a PostgreSQL store on its server"
+        )
     if backend == "sqlite":
         path = sqlite_file(u)
         if path is not None and not path.parent.exists():
             raise StoreError(f"folder does not exist: {path.parent}")
         kwargs.setdefault("poolclass", NullPool)
+        key: str | None = None
+        if passphrase:
+            if path is None:
+                raise StoreError("only a store kept in a file can be encrypted")
+            import sqlcipher3.dbapi2 as cipher
+
+            key = sqlite_key(path, passphrase)
+            kwargs.setdefault("module", cipher)
+            kwargs["creator"] = lambda: connect_sqlite(path, key)
         engine = create_engine(u, **kwargs)
+        if key is not None:
+            _ENGINE_KEYS[engine] = key
         event.listen(engine, "connect", _on_sqlite_connect)
         # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; let
         # SQLAlchemy emit BEGIN itself (documented SQLAlchemy recipe).
@@ -156,22 +326,12 @@ def upgrade(engine: Engine, backup: bool = True) -> Path | None:
     path = sqlite_file(engine.url)
     if backup and current is not None and path is not None and path.exists():
         backup_path = path.with_name(f"{path.name}.bak-{current}")
-        _sqlite_copy(path, backup_path)
+        backup_sqlite(engine, backup_path)
     try:
         command.upgrade(alembic_config(engine), "head")
     except Exception as exc:
         raise StoreError(f"could not upgrade the store's schema: {exc}") from exc
     return backup_path
-
-
-def _sqlite_copy(src: Path, dst: Path) -> None:
-    # The online backup API gives a consistent copy even with a WAL file beside the store.
-    tmp = dst.with_name(dst.name + ".tmp")
-    with sqlite3.connect(src) as s, sqlite3.connect(tmp) as d:
-        s.backup(d)
-    d.close()
-    s.close()
-    shutil.move(tmp, dst)
 
 
 @dataclass
@@ -183,6 +343,7 @@ class Store:
         engine: The engine.
         sessions: Factory for ORM sessions; services open one per unit of work.
         backup_path: Backup written before a schema upgrade on open, if any.
+        encrypted: Whether the store is a SQLCipher file opened with a passphrase.
     """
 
     url: str
@@ -190,6 +351,7 @@ class Store:
     sessions: sessionmaker[Session]
     backup_path: Path | None = None
     on_close: list[Callable[[], None]] = field(default_factory=list)
+    encrypted: bool = False
 
     @property
     def dialect(self) -> str:
@@ -203,16 +365,33 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(db: str | None = None, *, migrate: bool = True, **engine_kwargs: Any) -> Store:
+def open_store(
+    db: str | None = None,
+    *,
+    passphrase: str | None = None,
+    migrate: bool = True,
+    **engine_kwargs: Any,
+) -> Store:
     """Open (and create or upgrade) the store named by ``db`` / ``$SOURCEBOOK_DB`` / default.
 
+    ``passphrase`` (else ``$SOURCEBOOK_PASSPHRASE_FILE`` / ``$SOURCEBOOK_PASSPHRASE``) opens an
+    encrypted SQLite store, or creates a new store encrypted. It is never stored or shown.
+
     Raises:
-        StoreError: bad URL, unreachable server, or a schema that cannot be upgraded.
+        StoreError: bad URL, unreachable server, missing or wrong passphrase, or a schema that
+            cannot be upgraded.
     """
     url = resolve_url(db)
-    engine = create_store_engine(url, **engine_kwargs)
+    path = sqlite_file(url)
+    if passphrase is None and path is not None:
+        passphrase = passphrase_from_env()
+    if path is not None:
+        _check_passphrase_fits(path, passphrase)
+    engine = create_store_engine(url, passphrase=passphrase, **engine_kwargs)
     backup_path = None
     try:
+        if path is not None and passphrase:
+            _check_key(engine, path)
         if migrate:
             backup_path = upgrade(engine)
         elif current_revision(engine) != head_revision():
@@ -224,7 +403,39 @@ def open_store(db: str | None = None, *, migrate: bool = True, **engine_kwargs: 
         engine.dispose()
         raise StoreError(f"cannot open the store {_safe(url)}: {_first_line(exc)}") from exc
     sessions = sessionmaker(engine, expire_on_commit=False)
-    return Store(url=_safe(url), engine=engine, sessions=sessions, backup_path=backup_path)
+    return Store(
+        url=_safe(url),
+        engine=engine,
+        sessions=sessions,
+        backup_path=backup_path,
+        encrypted=engine_key(engine) is not None,
+    )
+
+
+def _check_passphrase_fits(path: Path, passphrase: str | None) -> None:
+    if not passphrase and is_encrypted_file(path):
+        raise StoreError(
+            f"{path.name} is encrypted (or is not a Sourcebook store): give its passphrase "
+            f"(${ENV_PASSPHRASE_FILE}, ${ENV_PASSPHRASE}, or --passphrase-file)"
+        )
+    if passphrase and path.exists() and path.stat().st_size > 0 and not is_encrypted_file(path):
+        raise StoreError(
+            f"{path.name} is not encrypted: open it without a passphrase "
+            "(`python main.py encrypt-store` makes an encrypted copy)"
+        )
+
+
+def _check_key(engine: Engine, path: Path) -> None:
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+    except Exception as exc:
+        engine.dispose()
+        if "not a database" in str(exc) or "encrypted" in str(exc):
+            raise StoreError(
+                f"wrong passphrase for {path.name} (or the file is not a Sourcebook store)"
+            ) from None
+        raise StoreError(f"cannot open the store {path.name}: {_first_line(exc)}") from exc
 
 
 def _safe(url: str) -> str:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.db import Store, open_store
+from services.archive import ArchiveService
+from services.backup import BackupService
 from services.cases import CaseService
+from services.changes import ChangeWatcher
 from services.events import EventService
 from services.people import PeopleService
 from services.places import PlaceService
@@ -30,6 +33,9 @@ class Services:
     events: EventService
     places: PlaceService
     tags: TagService
+    backups: BackupService
+    archive: ArchiveService
+    changes: ChangeWatcher
 
     @classmethod
     def over(cls, store: Store) -> Services:
@@ -44,12 +50,24 @@ class Services:
             events=EventService(f),
             places=PlaceService(f),
             tags=TagService(f),
+            backups=BackupService(store),
+            archive=ArchiveService(store),
+            changes=ChangeWatcher(f),
         )
 
     @classmethod
-    def open(cls, db: str | None = None) -> Services:
-        """Open the store named by ``db`` / ``$SOURCEBOOK_DB`` / the default, with services."""
-        return cls.over(open_store(db))
+    def open(
+        cls, db: str | None = None, passphrase: str | None = None, *, auto_backup: bool = True
+    ) -> Services:
+        """Open the store named by ``db`` / ``$SOURCEBOOK_DB`` / the default, with services.
+
+        ``passphrase`` opens (or creates) an encrypted store. With ``auto_backup``, a SQLite
+        store is backed up on open, every few minutes of editing and on close.
+        """
+        svc = cls.over(open_store(db, passphrase=passphrase))
+        if auto_backup:
+            svc.backups.start_automatic()
+        return svc
 
     def close(self) -> None:
         """Close the store."""
