@@ -1,0 +1,25 @@
+"""Nothing lost: kill an editing process 100 times; every acknowledged edit survives."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.killing import run_kills
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(sys.platform == "win32", reason="needs fork and SIGKILL"),
+]
+
+
+def test_sigkill_at_random_moments_loses_no_acknowledged_edit(tmp_path: Path) -> None:
+    report = run_kills(tmp_path / "kills", kills=100, seed=20261125, deadline=150)
+    assert report.kills == 100
+    assert report.corrupt == []
+    assert report.lost == []
+    # The kills landed while real work was going on.
+    assert report.acknowledged > 200
+    assert {"source", "quote", "person", "role", "event"} <= set(report.by_kind)
