@@ -6,6 +6,7 @@ subcommand (``python main.py --help`` lists them).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -17,7 +18,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_window(args[1] if args else None)
     from ui.cli import run
 
-    return run(args)
+    try:
+        return run(args)
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly, as other command-line tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("sourcebook: interrupted", file=sys.stderr)
+        return 130
 
 
 def run_window(db: str | None) -> int:

@@ -344,6 +344,7 @@ class Store:
         sessions: Factory for ORM sessions; services open one per unit of work.
         backup_path: Backup written before a schema upgrade on open, if any.
         encrypted: Whether the store is a SQLCipher file opened with a passphrase.
+        schema_before: The schema revision found on open (None: empty, or not migrated).
     """
 
     url: str
@@ -352,6 +353,7 @@ class Store:
     backup_path: Path | None = None
     on_close: list[Callable[[], None]] = field(default_factory=list)
     encrypted: bool = False
+    schema_before: str | None = None
 
     @property
     def dialect(self) -> str:
@@ -370,12 +372,16 @@ def open_store(
     *,
     passphrase: str | None = None,
     migrate: bool = True,
+    allow_server_upgrade: bool = False,
     **engine_kwargs: Any,
 ) -> Store:
     """Open (and create or upgrade) the store named by ``db`` / ``$SOURCEBOOK_DB`` / default.
 
     ``passphrase`` (else ``$SOURCEBOOK_PASSPHRASE_FILE`` / ``$SOURCEBOOK_PASSPHRASE``) opens an
     encrypted SQLite store, or creates a new store encrypted. It is never stored or shown.
+
+    A SQLite store is upgraded on open (after a backup beside it); a PostgreSQL store with an
+    older schema is refused unless ``allow_server_upgrade`` (the ``migrate`` command).
 
     Raises:
         StoreError: bad URL, unreachable server, missing or wrong passphrase, or a schema that
@@ -389,10 +395,13 @@ def open_store(
         _check_passphrase_fits(path, passphrase)
     engine = create_store_engine(url, passphrase=passphrase, **engine_kwargs)
     backup_path = None
+    before: str | None = None
     try:
         if path is not None and passphrase:
             _check_key(engine, path)
         if migrate:
+            before = current_revision(engine)
+            _check_server_upgrade(engine, before, allow_server_upgrade)
             backup_path = upgrade(engine)
         elif current_revision(engine) != head_revision():
             raise StoreError("the store's schema is not up to date; run `python main.py migrate`")
@@ -409,7 +418,23 @@ def open_store(
         sessions=sessions,
         backup_path=backup_path,
         encrypted=engine_key(engine) is not None,
+        schema_before=before,
     )
+
+
+def _check_server_upgrade(engine: Engine, before: str | None, allowed: bool) -> None:
+    # A server store is shared: upgrading it under colleagues still running the previous
+    # version would break their copies, so only the explicit `migrate` command does it. An
+    # empty database is simply created.
+    if allowed or before is None or engine.dialect.name == "sqlite":
+        return
+    head = head_revision()
+    known = {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if before != head and before in known:  # an unknown (newer) schema: upgrade() says so
+        raise StoreError(
+            f"the store on the server has schema {before} and this Sourcebook needs {head}: "
+            "once everyone has updated Sourcebook, run `python main.py --db URL migrate`"
+        )
 
 
 def _check_passphrase_fits(path: Path, passphrase: str | None) -> None:

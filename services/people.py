@@ -107,6 +107,8 @@ class PeopleService(Service):
     def _find_or_create_org(self, s: Any, case_id: int, name: str) -> Person:
         match = self._match(s, case_id, name)
         if match is not None:
+            if match.kind is not PersonKind.ORGANISATION:
+                raise ValidationError(f"{match.name} is a person, not an organisation")
             return match
         org = Person(case_id=case_id, name=" ".join(name.split()), kind=PersonKind.ORGANISATION)
         s.add(org)
