@@ -219,7 +219,8 @@ def _date(text: str | None, what: str) -> PartialDate | None:
 
 
 def _name(label: str, confidential: bool) -> str:
-    return f"{label} {CONFIDENTIAL_MARK}" if confidential else label
+    # The mark goes first so that clipping a long name in a table never hides it.
+    return f"{CONFIDENTIAL_MARK} {label}" if confidential else label
 
 
 def source_json(src: SourceDTO, text: str | None = None) -> dict[str, Any]:

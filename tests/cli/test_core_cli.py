@@ -1,0 +1,499 @@
+"""The core command line: listings, adding quotes and people, and refusing bad input cleanly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+import main
+from models.db import open_store
+from models.entities import Case, Person, Quote, Source
+from services.container import Services
+from services.demo import build_demo
+from tests.models.migration_helpers import EXTRA_REVISION, install_newer_migrations
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_SPEAKERS = {
+    "Siyamend Ali",
+    "Syrian Democratic Forces",
+    "Mazloum Abdi",
+    "Wayne Marotto",
+    "Sadradeen Kinno",
+}
+
+
+def cli(capsys: pytest.CaptureFixture[str], db: str, *args: str) -> tuple[int, str, str]:
+    """Run ``main.py --db DB ARGS`` in-process; returns (status, stdout, stderr)."""
+    capsys.readouterr()
+    status = main.main(["--db", db, *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def digest(path: Path) -> dict[str, str]:
+    """SHA-256 of the store file and its WAL (or 'missing')."""
+    out = {}
+    for p in (path, path.with_name(path.name + "-wal")):
+        out[p.name] = hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else "missing"
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store holding the sample case (case 1, source 1), built once."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    svc = Services.open(str(path), auto_backup=False)
+    build_demo(svc)
+    svc.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo store for one test."""
+    path = tmp_path / "store.db"
+    shutil.copyfile(demo_template, path)
+    return path
+
+
+# --- The issue's acceptance check, as a user runs it
+
+
+def test_demo_then_quotes_lists_eight_quotes_with_speakers(tmp_path: Path) -> None:
+    env = {**os.environ, "SOURCEBOOK_DB": str(tmp_path / "s.db"), "QT_QPA_PLATFORM": "offscreen"}
+    run = [sys.executable, str(ROOT / "main.py")]
+    demo = subprocess.run([*run, "demo"], env=env, capture_output=True, text=True, timeout=120)
+    assert demo.returncode == 0, demo.stderr
+    assert "8 quotes" in demo.stdout
+    listing = subprocess.run(
+        [*run, "quotes", "--case", "1"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert listing.returncode == 0, listing.stderr
+    rows = [line for line in listing.stdout.splitlines()[2:] if line.strip()]
+    assert len(rows) == 8
+    assert all(any(name in row for name in DEMO_SPEAKERS) for row in rows)
+    assert {name for name in DEMO_SPEAKERS if name in listing.stdout} == DEMO_SPEAKERS
+    assert "Our forces have already arrested over 30 terrorists" in listing.stdout
+
+
+def test_demo_and_quotes_json_on_each_engine(
+    store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = cli(capsys, store_url, "demo", "--json")
+    assert status == 0
+    case_id = json.loads(out)["case"]["id"]
+    assert json.loads(out)["counts"]["quotes"] == 8
+    status, out, _ = cli(capsys, store_url, "quotes", "--case", str(case_id), "--json")
+    quotes = json.loads(out)
+    assert status == 0 and len(quotes) == 8
+    assert {q["speaker_name"] for q in quotes} == DEMO_SPEAKERS
+    sdf = [q for q in quotes if q["speaker_name"] == "Syrian Democratic Forces"]
+    assert len(sdf) == 2
+
+
+# --- Listings
+
+
+def test_cases_and_new_case(demo_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = cli(capsys, str(demo_db), "new-case", "Port deal", "--summary", "Harbour")
+    assert status == 0 and "created case 2: Port deal" in out
+    status, out, _ = cli(capsys, str(demo_db), "cases", "--json")
+    assert {c["title"] for c in json.loads(out)} == {"Port deal", "Deir ez-Zor campaign"}
+    status, out, _ = cli(capsys, str(demo_db), "cases")
+    assert "Deir ez-Zor campaign" in out and "Port deal" in out
+
+
+def test_case_by_exact_title(demo_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = cli(capsys, str(demo_db), "sources", "--case", "Deir ez-Zor campaign")
+    assert status == 0
+    assert "US-backed forces intensify campaign" in out
+    assert "B2" in out
+
+
+def test_source_shows_metadata_and_full_text(
+    demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = cli(capsys, str(demo_db), "source", "1")
+    assert status == 0
+    assert "Voice of America (VOA)" in out
+    assert "sha256" in out
+    assert "according to the Counter Extremism Project." in out  # the last line of the text
+    status, out, _ = cli(capsys, str(demo_db), "source", "1", "--json")
+    data = json.loads(out)
+    assert data["confidential"] is False
+    assert data["text"].startswith("U.S.-backed forces have intensified")
+    assert len(data["text"]) == data["text_length"]
+
+
+def test_people_and_speaker_filter_by_alias(
+    demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = cli(capsys, str(demo_db), "people", "--case", "1")
+    assert status == 0
+    assert "Mazloum Kobani, مظلوم عبدي" in out
+    assert "General commander, Syrian Democratic Forces" in out
+    for alias in ("Mazloum Kobani", "مظلوم عبدي", "MAZLOUM abdi"):
+        status, out, _ = cli(
+            capsys, str(demo_db), "quotes", "--case", "1", "--speaker", alias, "--json"
+        )
+        quotes = json.loads(out)
+        assert status == 0 and [q["speaker_name"] for q in quotes] == ["Mazloum Abdi"]
+
+
+def test_events_in_date_order_with_person_filter(
+    demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = cli(capsys, str(demo_db), "events", "--case", "1", "--json")
+    events = json.loads(out)
+    assert status == 0 and len(events) == 6
+    starts = [e["date"]["start"] for e in events if e["date"]]
+    assert starts == sorted(starts)
+    status, out, _ = cli(capsys, str(demo_db), "events", "--case", "1")
+    assert "Mar 2019" in out and "late Jan 2021" in out
+    status, out, _ = cli(capsys, str(demo_db), "events", "--case", "1", "--person", "Daesh")
+    assert status == 0 and "IS loses its last territory in Syria" in out
+
+
+# --- Adding
+
+
+def test_quote_add_with_speaker_alias(demo_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = Services.open(str(demo_db), auto_backup=False)
+    try:
+        body = text.sources.get_text(1)
+    finally:
+        text.close()
+    phrase = "Several Arab tribal leaders and civil servants have been killed"
+    start = body.index(phrase)
+    status, out, err = cli(
+        capsys,
+        str(demo_db),
+        "quote",
+        "add",
+        "--source",
+        "1",
+        "--start",
+        str(start),
+        "--end",
+        str(start + len(phrase)),
+        "--text",
+        phrase,
+        "--speaker",
+        "sdf",
+        "--said",
+        "2021-02-04",
+        "--tag",
+        "casualties",
+        "--json",
+    )
+    assert status == 0, err
+    q = json.loads(out)
+    assert q["speaker_name"] == "Syrian Democratic Forces"
+    assert q["text"] == phrase and q["tags"] == ["casualties"]
+    assert q["said"]["precision"] == "day"
+    _, out, _ = cli(capsys, str(demo_db), "quotes", "--case", "1", "--json")
+    assert len(json.loads(out)) == 9
+
+
+def test_person_add_creates_missing_org_and_marks_confidential(
+    demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = cli(
+        capsys,
+        str(demo_db),
+        "person",
+        "add",
+        "Abu Omar",
+        "--case",
+        "1",
+        "--alias",
+        "أبو عمر",
+        "--role",
+        "Tribal elder",
+        "--org",
+        "Shaitat tribal council",
+        "--confidential",
+        "--json",
+    )
+    assert status == 0, err
+    p = json.loads(out)
+    assert p["confidential"] is True
+    assert p["aliases"] == ["أبو عمر"]
+    assert p["affiliations"][0]["organisation_name"] == "Shaitat tribal council"
+    assert p["affiliations"][0]["role"] == "Tribal elder"
+    _, out, _ = cli(capsys, str(demo_db), "people", "--case", "1", "--kind", "organisation")
+    assert "Shaitat tribal council" in out
+    _, out, _ = cli(capsys, str(demo_db), "people", "--case", "1")
+    assert "[confidential] Abu Omar" in out
+    # An existing organisation is reused, found by an alias.
+    status, out, _ = cli(
+        capsys, str(demo_db), "person", "add", "Rami", "--case", "1", "--org", "YPG", "--json"
+    )
+    assert json.loads(out)["affiliations"][0]["organisation_name"] == "People's Protection Units"
+
+
+def test_edit_source_confidential_shows_in_json(
+    demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = cli(
+        capsys,
+        str(demo_db),
+        "edit-source",
+        "1",
+        "--confidentiality",
+        "confidential",
+        "--descriptor",
+        "A regional broadcaster",
+        "--url",
+        "https://example.org/article",
+        "--grade",
+        "c3",
+    )
+    assert status == 0, err
+    _, out, _ = cli(capsys, str(demo_db), "sources", "--case", "1", "--json")
+    (src,) = json.loads(out)
+    assert src["confidential"] is True
+    assert src["url"] == "https://example.org/article"
+    assert src["grade"] == "C3"
+    _, out, _ = cli(capsys, str(demo_db), "sources", "--case", "1")
+    assert "[confidential]" in out
+
+
+def test_migrate_reports_up_to_date(demo_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = cli(capsys, str(demo_db), "migrate", "--json")
+    data = json.loads(out)
+    assert status == 0 and data["from"] == data["to"] == data["head"]
+
+
+def test_migrate_upgrades_an_older_sqlite_store(
+    demo_db: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    old = install_newer_migrations(tmp_path, monkeypatch)
+    status, out, err = cli(capsys, str(demo_db), "migrate", "--json")
+    assert status == 0, err
+    data = json.loads(out)
+    assert (data["from"], data["to"]) == (old, EXTRA_REVISION)
+    assert Path(data["backup"]).exists()
+
+
+@pytest.mark.postgres
+def test_server_store_upgrades_only_through_migrate(
+    pg_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    install_newer_migrations(tmp_path, monkeypatch)
+    status, _, err = cli(capsys, pg_url, "cases")
+    assert status == 2
+    assert "migrate" in err and len(err.strip().splitlines()) == 1
+    status, out, err = cli(capsys, pg_url, "migrate", "--json")
+    assert status == 0, err
+    assert json.loads(out)["to"] == EXTRA_REVISION
+    status, _, _ = cli(capsys, pg_url, "cases")
+    assert status == 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "cases",
+        "new-case",
+        "sources",
+        "source",
+        "edit-source",
+        "quotes",
+        "quote add",
+        "people",
+        "person add",
+        "events",
+        "demo",
+        "migrate",
+    ],
+)
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main.main([*command.split(), "--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage:" in out
+    if command not in ("demo", "migrate"):
+        assert "--json" in out or command == "new-case"
+
+
+# --- Bad input: one line, status 2, the store untouched
+
+BAD_INPUT = {
+    "unknown case id": ["quotes", "--case", "99"],
+    "unknown case title": ["sources", "--case", "No such story"],
+    "unknown case for people": ["people", "--case", "99"],
+    "unknown case for events": ["events", "--case", "Nope"],
+    "unknown source": ["source", "99"],
+    "quote on unknown source": ["quote", "add", "--source", "99", "--start", "0", "--end", "5"],
+    "offsets past the end": ["quote", "add", "--source", "1", "--start", "0", "--end", "999999"],
+    "negative offset": ["quote", "add", "--source", "1", "--start", "-3", "--end", "5"],
+    "empty span": ["quote", "add", "--source", "1", "--start", "10", "--end", "10"],
+    "reversed span": ["quote", "add", "--source", "1", "--start", "20", "--end", "10"],
+    "text does not match": [
+        "quote",
+        "add",
+        "--source",
+        "1",
+        "--start",
+        "0",
+        "--end",
+        "11",
+        "--text",
+        "Not the text",
+    ],
+    "unknown speaker": [
+        "quote",
+        "add",
+        "--source",
+        "1",
+        "--start",
+        "0",
+        "--end",
+        "11",
+        "--speaker",
+        "Nobody Known",
+    ],
+    "bad said date": [
+        "quote",
+        "add",
+        "--source",
+        "1",
+        "--start",
+        "0",
+        "--end",
+        "11",
+        "--said",
+        "last Tuesday",
+    ],
+    "offset not a number": ["quote", "add", "--source", "1", "--start", "x", "--end", "5"],
+    "missing required option": ["quote", "add", "--source", "1", "--start", "0"],
+    "unknown speaker filter": ["quotes", "--case", "1", "--speaker", "Nobody Known"],
+    "unknown person filter": ["events", "--case", "1", "--person", "Nobody Known"],
+    "source of another case": ["quotes", "--case", "1", "--source", "99"],
+    "person add to unknown case": ["person", "add", "X", "--case", "99"],
+    "person already there by alias": ["person", "add", "Mazloum Kobani", "--case", "1"],
+    "org that is a person": ["person", "add", "X", "--case", "1", "--org", "Mazloum Abdi"],
+    "blank person name": ["person", "add", "   ", "--case", "1"],
+    "blank case title": ["new-case", "   "],
+    "bad source url": ["edit-source", "1", "--url", "notaurl://x"],
+    "script url": ["edit-source", "1", "--url", "javascript:alert(1)"],
+    "bad grade": ["edit-source", "1", "--grade", "Z9"],
+    "stale version": ["edit-source", "1", "--title", "New", "--expected-version", "99"],
+    "edit unknown source": ["edit-source", "99", "--title", "New"],
+    "nothing to edit": ["edit-source", "1"],
+    "unknown command": ["frobnicate"],
+}
+
+
+@pytest.mark.parametrize("args", list(BAD_INPUT.values()), ids=list(BAD_INPUT))
+def test_bad_input_exits_2_with_one_line_and_no_change(
+    args: list[str], demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = digest(demo_db)
+    status, out, err = cli(capsys, str(demo_db), *args)
+    assert status == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("sourcebook")
+    assert "Traceback" not in err
+    assert digest(demo_db) == before
+
+
+@pytest.mark.parametrize(
+    "db",
+    [
+        "notaurl://",
+        "/nonexistent-folder/sub/store.db",
+        "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=3",
+    ],
+    ids=["unknown scheme", "missing folder", "unreachable server"],
+)
+def test_bad_store_url_exits_2(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = cli(capsys, db, "cases")
+    assert status == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("sourcebook")
+
+
+def test_not_a_store_file_is_refused_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n" * 20, encoding="utf-8")
+    before = digest(path)
+    status, _, err = cli(capsys, str(path), "cases")
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    assert digest(path) == before
+
+
+def test_bad_input_via_subprocess_leaves_store_unchanged(demo_db: Path) -> None:
+    before = digest(demo_db)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--db",
+            str(demo_db),
+            "quote",
+            "add",
+            "--source",
+            "1",
+            "--start",
+            "0",
+            "--end",
+            "999999",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "sourcebook: offsets 0..999999 are outside the source's text (0..3124)"
+    )
+    assert digest(demo_db) == before
+
+
+@pytest.mark.postgres
+def test_bad_input_on_the_server_changes_nothing(
+    pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(capsys, pg_url, "demo")[0] == 0
+
+    def counts() -> tuple[int, ...]:
+        store = open_store(pg_url)
+        try:
+            with store.sessions() as s:
+                return tuple(
+                    s.scalar(select(func.count()).select_from(m)) or 0
+                    for m in (Case, Source, Quote, Person)
+                )
+        finally:
+            store.close()
+
+    before = counts()
+    for args in (
+        BAD_INPUT["text does not match"],
+        BAD_INPUT["org that is a person"],
+        BAD_INPUT["stale version"],
+    ):
+        status, _, err = cli(capsys, pg_url, *args)
+        assert status == 2, err
+    assert counts() == before
