@@ -258,7 +258,7 @@ def create_store_engine(url: str, passphrase: str | None = None, **kwargs: Any) 
             key = sqlite_key(path, passphrase)
             kwargs.setdefault("module", cipher)
             kwargs["creator"] = lambda: connect_sqlite(path, key)
-        engine = create_engine(u, **kwargs)
+        engine = _create_engine(u, url, **kwargs)
         if key is not None:
             _ENGINE_KEYS[engine] = key
         event.listen(engine, "connect", _on_sqlite_connect)
@@ -271,10 +271,13 @@ def create_store_engine(url: str, passphrase: str | None = None, **kwargs: Any) 
         if u.drivername == "postgresql":
             u = u.set(drivername="postgresql+psycopg")
         kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(u, **kwargs)
+    return _create_engine(u, url, **kwargs)
+
+
+def _create_engine(u: URL, url: str, **kwargs: Any) -> Engine:
     try:
         return create_engine(u, **kwargs)
-    except Exception as exc:
+    except Exception as exc:  # unknown dialect or driver, bad options
         raise StoreError(f"unsupported database URL {_safe(url)}: {_first_line(exc)}") from exc
 
 
@@ -318,7 +321,8 @@ def upgrade(engine: Engine, backup: bool = True) -> Path | None:
     if current == head:
         return None
     script = ScriptDirectory.from_config(alembic_config())
-    if current is not None and script.get_revision(current) is None:
+    known = {r.revision for r in script.walk_revisions()}
+    if current is not None and current not in known:
         raise StoreError(
             f"this store was written by a newer Sourcebook (schema {current}); update Sourcebook"
         )

@@ -420,10 +420,11 @@ def test_bad_input_exits_2_with_one_line_and_no_change(
     "db",
     [
         "notaurl://",
+        "sqlite+nosuchdriver:///x.db",
         "/nonexistent-folder/sub/store.db",
         "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=3",
     ],
-    ids=["unknown scheme", "missing folder", "unreachable server"],
+    ids=["unknown scheme", "unknown driver", "missing folder", "unreachable server"],
 )
 def test_bad_store_url_exits_2(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = cli(capsys, db, "cases")

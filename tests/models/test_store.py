@@ -1,0 +1,171 @@
+"""Opening a store: SQLite settings, backups before upgrades, URLs, refusing what cannot open."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from models.db import (
+    StoreError,
+    alembic_config,
+    current_revision,
+    head_revision,
+    open_store,
+    resolve_url,
+)
+from tests.models.migration_helpers import EXTRA_REVISION, EXTRA_TABLE, install_newer_migrations
+
+
+def _make_store_with_a_case(path: Path) -> None:
+    store = open_store(str(path))
+    with store.engine.begin() as c:
+        c.execute(text("INSERT INTO cases (title, summary, author) VALUES ('Port deal', '', '')"))
+    store.close()
+
+
+def test_sqlite_store_uses_wal_and_enforces_foreign_keys(sqlite_url: str) -> None:
+    store = open_store(sqlite_url)
+    try:
+        with store.engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        with pytest.raises(IntegrityError, match="FOREIGN KEY"), store.engine.begin() as c:
+            c.execute(
+                text("INSERT INTO sources (case_id, kind, title) VALUES (4242, 'plain_text', 'x')")
+            )
+    finally:
+        store.close()
+    # The file itself is in WAL mode: a plain sqlite3 connection sees it too.
+    conn = sqlite3.connect(sqlite_url)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        conn.close()
+
+
+def test_deleting_a_case_with_content_is_refused_by_the_schema(store) -> None:  # type: ignore[no-untyped-def]
+    with store.engine.begin() as c:
+        c.execute(text("INSERT INTO cases (id, title) VALUES (7, 'Port deal')"))
+        c.execute(text("INSERT INTO sources (case_id, kind, title) VALUES (7, 'plain_text', 'x')"))
+    with pytest.raises(IntegrityError), store.engine.begin() as c:
+        c.execute(text("DELETE FROM cases WHERE id = 7"))
+
+
+def test_new_store_is_created_at_head_without_backup(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    store = open_store(str(path))
+    try:
+        assert current_revision(store.engine) == head_revision()
+        assert store.backup_path is None
+        assert store.schema_before is None
+    finally:
+        store.close()
+    assert not list(tmp_path.glob("*.bak-*"))
+
+
+def test_opening_an_older_sqlite_store_backs_it_up_then_upgrades(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "old.db"
+    _make_store_with_a_case(path)
+    old_head = install_newer_migrations(tmp_path, monkeypatch)
+
+    store = open_store(str(path))
+    try:
+        assert store.schema_before == old_head
+        assert current_revision(store.engine) == EXTRA_REVISION
+        assert EXTRA_TABLE in inspect(store.engine).get_table_names()
+        backup = store.backup_path
+    finally:
+        store.close()
+
+    assert backup is not None and backup == tmp_path / f"old.db.bak-{old_head}"
+    conn = sqlite3.connect(backup)
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == old_head
+        assert conn.execute("SELECT title FROM cases").fetchall() == [("Port deal",)]
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert EXTRA_TABLE not in names
+    finally:
+        conn.close()
+    # Opening again: nothing more to do, no second backup.
+    again = open_store(str(path))
+    assert again.backup_path is None
+    again.close()
+
+
+def test_migrations_go_down_to_empty_and_back_up(tmp_path: Path) -> None:
+    path = tmp_path / "roundtrip.db"
+    store = open_store(str(path))
+    try:
+        command.downgrade(alembic_config(store.engine), "base")
+        assert current_revision(store.engine) is None
+        tables = set(inspect(store.engine).get_table_names()) - {"alembic_version"}
+        assert not tables
+    finally:
+        store.close()
+    store = open_store(str(path))
+    try:
+        assert current_revision(store.engine) == head_revision()
+        assert "quotes" in inspect(store.engine).get_table_names()
+    finally:
+        store.close()
+
+
+def test_a_store_from_a_newer_sourcebook_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    _make_store_with_a_case(path)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE alembic_version SET version_num = 'zzzz_from_the_future'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer Sourcebook"):
+        open_store(str(path))
+
+
+@pytest.mark.postgres
+def test_server_store_with_older_schema_needs_migrate(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = install_newer_migrations(tmp_path, monkeypatch)
+    with pytest.raises(StoreError, match="migrate"):
+        open_store(pg_url)
+    store = open_store(pg_url, allow_server_upgrade=True)
+    try:
+        assert store.schema_before == old
+        assert current_revision(store.engine) == EXTRA_REVISION
+        assert store.backup_path is None  # server stores are backed up on the server
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("notaurl://", "unsupported database URL"),
+        ("sqlite:////nonexistent-folder/x/store.db", "folder does not exist"),
+        ("a b://x", "not a database URL"),
+        ("sqlite+nosuchdriver:///x.db", "unsupported database URL"),
+    ],
+)
+def test_bad_urls_raise_store_error(url: str, message: str) -> None:
+    with pytest.raises(StoreError, match=message):
+        open_store(url)
+
+
+def test_url_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCEBOOK_DB", str(tmp_path / "env.db"))
+    assert resolve_url(None) == f"sqlite:///{tmp_path / 'env.db'}"
+    assert resolve_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    monkeypatch.chdir(tmp_path)
+    assert resolve_url("rel.db") == f"sqlite:///{tmp_path / 'rel.db'}"
+    monkeypatch.delenv("SOURCEBOOK_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert resolve_url(None).endswith("sourcebook.db")
+    assert resolve_url(None).startswith("sqlite:///")
