@@ -1,0 +1,92 @@
+"""The pre-export check: what names, aliases, contact details and titles will leave the machine."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from services.brief.build import CaseData, Selected
+from services.brief.model import Document
+from services.brief.redact import person_secrets, source_secrets
+
+WITHHELD = "[withheld]"
+
+
+@dataclass(frozen=True)
+class PrecheckItem:
+    """One person, organisation or source as the export will show it.
+
+    Attributes:
+        kind: ``person``, ``organisation`` or ``source``.
+        shown_as: The label the files carry (the descriptor for a confidential one).
+        confidential: Whether it is protected.
+        names: The name and the aliases that occur in the files (``[withheld]`` when protected).
+        contact: Contact details that occur in the files (never exported: normally empty).
+        title: For a source, the title the files carry.
+    """
+
+    kind: str
+    shown_as: str
+    confidential: bool
+    names: tuple[str, ...]
+    contact: tuple[str, ...]
+    title: str = ""
+
+    def line(self) -> str:
+        """One line for a terminal or a list widget."""
+        lock = " (confidential)" if self.confidential else ""
+        extra = f" — also as: {', '.join(self.names[1:])}" if len(self.names) > 1 else ""
+        contact = f" — contact: {', '.join(self.contact)}" if self.contact else ""
+        return f"{self.kind}: {self.shown_as}{lock}{extra}{contact}"
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, tuple):
+        for v in value:
+            yield from _strings(v)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _strings(getattr(value, f.name))
+
+
+def document_text(doc: Document) -> str:
+    """Every string of the document, joined (for searching)."""
+    return "\n".join(_strings(doc))
+
+
+def precheck(data: CaseData, sel: Selected, doc: Document) -> list[PrecheckItem]:
+    """What the redacted ``doc`` reveals about each person and source of the selection."""
+    text = document_text(doc).casefold()
+
+    def present(values: list[str]) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for v in values:
+            v = v.strip()
+            if v and v.casefold() in text:
+                seen.setdefault(v, None)
+        return tuple(seen)
+
+    items: list[PrecheckItem] = []
+    for pid in sel.people:
+        p = data.people[pid]
+        if p.confidential:
+            leaked = present(person_secrets(p))
+            items.append(
+                PrecheckItem(p.kind.value, p.public_label, True, leaked or (WITHHELD,), ())
+            )
+        else:
+            names = present([p.name, *p.aliases]) or (p.name,)
+            items.append(PrecheckItem(p.kind.value, p.name, False, names, present([p.contact])))
+    for sid in sel.sources:
+        s = data.sources[sid]
+        if s.confidential:
+            leaked = present(source_secrets(s))
+            items.append(
+                PrecheckItem("source", s.public_label, True, leaked or (WITHHELD,), (), WITHHELD)
+            )
+        else:
+            items.append(PrecheckItem("source", s.title, False, (s.title,), (), s.title))
+    return items

@@ -1,0 +1,390 @@
+"""Write a (redacted) brief as .docx with python-docx.
+
+python-docx has no footnote API: the footnotes part (``word/footnotes.xml``), its relationship
+and its content type are written here, and each quote's meta line carries a real
+``w:footnoteReference``. Right-to-left paragraphs carry ``w:bidi``; Arabic runs carry ``w:rtl``
+and the complex-script font. Document properties carry only what the brief says (no user name).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from services.brief.bidi import base_level, has_rtl, rtl_spans, strip_controls
+from services.brief.model import (
+    Contents,
+    Document,
+    Heading,
+    Note,
+    PageBreak,
+    Para,
+    QuoteBlock,
+    Table,
+)
+from services.imports import NoProgress, Progress
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+FOOTNOTES_RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+LATIN_FONT = "Noto Sans"
+ARABIC_FONT = "Noto Sans Arabic"
+ACCENT = "8A1C1C"
+MUTED = "5F6368"
+
+
+def _runs_xml(text: str, rpr: str = "") -> str:
+    """``w:r`` elements for ``text``, Arabic stretches marked ``w:rtl``."""
+    text = strip_controls(text)
+    out = []
+    pos = 0
+    spans = rtl_spans(text) if has_rtl(text) else []
+    for start, end in [*spans, (len(text), len(text))]:
+        if start > pos:
+            out.append(_run(text[pos:start], rpr, False))
+        if end > start:
+            out.append(_run(text[start:end], rpr, True))
+        pos = end
+    return "".join(out)
+
+
+def _run(text: str, rpr: str, rtl: bool) -> str:
+    props = rpr + ("<w:rtl/>" if rtl else "")
+    parts = text.split("\n")
+    body = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(p)}</w:t>' for p in parts)
+    return f"<w:r>{f'<w:rPr>{props}</w:rPr>' if props else ''}{body}</w:r>"
+
+
+def _ppr(text: str, extra: str = "") -> str:
+    bidi = "<w:bidi/>" if base_level(text) else ""
+    return f"<w:pPr>{extra}{bidi}</w:pPr>" if (extra or bidi) else ""
+
+
+KEEP = "<w:keepNext/>"
+
+
+def _pp(text: str, style: str, extra: str = "") -> str:
+    """Paragraph properties with a style (and ``w:bidi`` when the text reads right to left)."""
+    return _ppr(text, f'<w:pStyle w:val="{style}"/>{extra}')
+
+
+class _Writer:
+    """Appends raw WordprocessingML paragraphs to the body (much faster than the object API)."""
+
+    def __init__(self, document: Any) -> None:
+        from docx.oxml import parse_xml
+
+        self.document = document
+        self.body = document.element.body
+        self.sect = self.body[-1]  # the final w:sectPr stays last
+        self.parse = parse_xml
+        self.buffer: list[str] = []
+
+    def add(self, xml: str) -> None:
+        self.buffer.append(xml)
+        if len(self.buffer) >= 200:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        frag = self.parse(f'<w:body xmlns:w="{W_NS}">{"".join(self.buffer)}</w:body>')
+        for child in list(frag):
+            self.sect.addprevious(child)
+        self.buffer.clear()
+
+    def para(self, text: str, style: str | None = None, rpr: str = "", extra_ppr: str = "") -> None:
+        st = f'<w:pStyle w:val="{style}"/>' if style else ""
+        self.add(f"<w:p>{_ppr(text, st + extra_ppr)}{_runs_xml(text, rpr)}</w:p>")
+
+
+def _footnotes_xml(notes: tuple[Note, ...]) -> bytes:
+    items = [
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" '
+        'w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>',
+        '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing '
+        'w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/>'
+        "</w:r></w:p></w:footnote>",
+    ]
+    for n in notes:
+        text = n.text()
+        items.append(
+            f'<w:footnote w:id="{n.number}"><w:p>'
+            f"{_pp(text, 'FootnoteText')}"
+            f'<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r>'
+            f"{_runs_xml(' ' + text)}</w:p></w:footnote>"
+        )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<w:footnotes xmlns:w="{W_NS}">{"".join(items)}</w:footnotes>'
+    ).encode()
+
+
+def _add_footnotes_part(document: Any, notes: tuple[Note, ...]) -> None:
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    part = Part(
+        PackURI("/word/footnotes.xml"), FOOTNOTES_CT, _footnotes_xml(notes), document.part.package
+    )
+    document.part.relate_to(part, FOOTNOTES_RT)
+    settings = document.settings.element
+    from docx.oxml import parse_xml
+
+    pr = parse_xml(
+        f'<w:footnotePr xmlns:w="{W_NS}"><w:footnote w:id="-1"/><w:footnote w:id="0"/>'
+        f"</w:footnotePr>"
+    )
+    # CT_Settings keeps a schema order; footnotePr sits before compat-ish elements: put it
+    # early (after w:zoom / w:proofState when present) which Word and LibreOffice accept.
+    anchor = None
+    for child in settings:
+        if child.tag.split("}")[1] in ("zoom", "proofState", "defaultTabStop"):
+            anchor = child
+    if anchor is not None:
+        anchor.addnext(pr)
+    else:
+        settings.insert(0, pr)
+
+
+def _styles(document: Any) -> None:
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    styles = document.styles
+
+    def fonts(style: Any, size: float | None = None, bold: bool | None = None) -> None:
+        style.font.name = LATIN_FONT
+        rpr = style.element.get_or_add_rPr()
+        rfonts = rpr.find(qn("w:rFonts"))
+        if rfonts is None:
+            rfonts = rpr.makeelement(qn("w:rFonts"), {})
+            rpr.insert(0, rfonts)
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
+            rfonts.set(qn(attr), LATIN_FONT)
+        rfonts.set(qn("w:cs"), ARABIC_FONT)
+        for a in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            rfonts.attrib.pop(qn(a), None)
+        if size:
+            style.font.size = Pt(size)
+            szcs = rpr.makeelement(qn("w:szCs"), {qn("w:val"): str(int(size * 2))})
+            rpr.append(szcs)
+        if bold is not None:
+            style.font.bold = bold
+
+    normal = styles["Normal"]
+    fonts(normal, 10)
+    normal.paragraph_format.space_after = Pt(5)
+    normal.paragraph_format.line_spacing = 1.2
+    for name, size, color in (("Heading 1", 15, ACCENT), ("Heading 2", 11.5, "1D1D1F")):
+        st = styles[name]
+        fonts(st, size, True)
+        st.font.color.rgb = RGBColor.from_string(color)
+        st.paragraph_format.space_before = Pt(14 if name == "Heading 1" else 10)
+        st.paragraph_format.space_after = Pt(5)
+    for name, size, bold, color, indent in (
+        ("SB Quote", 10.5, False, "1D1D1F", 14),
+        ("SB Meta", 8.5, False, MUTED, 14),
+        ("SB Small", 8.5, False, "1D1D1F", 0),
+        ("SB Lead", 11.5, False, "1D1D1F", 0),
+        ("SB Cell", 8.5, False, "1D1D1F", 0),
+        ("SB Cover Title", 26, True, "1D1D1F", 0),
+        ("SB Cover Sub", 15, False, MUTED, 0),
+        ("SB Classification", 11, True, ACCENT, 0),
+        ("FootnoteText", 8.5, False, "1D1D1F", 0),
+        ("SB Header", 8, False, MUTED, 0),
+    ):
+        st = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        st.base_style = normal
+        fonts(st, size, bold)
+        st.font.color.rgb = RGBColor.from_string(color)
+        if indent:
+            st.paragraph_format.left_indent = Pt(indent)
+    styles["SB Quote"].paragraph_format.space_before = Pt(6)
+    styles["SB Quote"].paragraph_format.space_after = Pt(1)
+    styles["SB Meta"].paragraph_format.space_after = Pt(6)
+    styles["SB Cell"].paragraph_format.space_after = Pt(0)
+    styles["FootnoteText"].paragraph_format.space_after = Pt(0)
+
+
+def _style_id(name: str) -> str:
+    return name.replace(" ", "")
+
+
+def _field(code: str, cached: str) -> str:
+    return (
+        f'<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> {code} </w:instrText></w:r>'
+        f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{cached}'
+        f'<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+def render_docx(doc: Document, path: Path | str, progress: Progress | None = None) -> Path:
+    """Write ``doc`` (which must be redacted) to ``path`` as .docx with real footnotes."""
+    import docx
+    from docx.shared import Cm
+
+    if not doc.redacted:
+        raise ValueError("refusing to write an unredacted brief")
+    progress = progress or NoProgress()
+    path = Path(path)
+    document = docx.Document()
+    _styles(document)
+    _properties(document, doc)
+    section = document.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2.1))
+    text_width = 21.0 - 4.2  # cm
+    section.different_first_page_header_footer = True
+    hp = section.header.paragraphs[0]
+    _fill(hp, doc.header, "SBHeader")
+    fp = section.footer.paragraphs[0]
+    _fill(fp, "", "SBHeader")
+    from docx.oxml import parse_xml
+
+    for x in parse_xml(
+        f'<w:p xmlns:w="{W_NS}"><w:pPr><w:jc w:val="right"/></w:pPr>'
+        f'<w:r><w:t xml:space="preserve">Page </w:t></w:r>'
+        f"{_field('PAGE', '<w:r><w:t>1</w:t></w:r>')}"
+        f"</w:p>"
+    ):
+        fp._p.append(x)
+
+    w = _Writer(document)
+    c = doc.cover
+    w.add('<w:p><w:pPr><w:spacing w:before="2800"/></w:pPr></w:p>')
+    w.para(c.title, "SBCoverTitle")
+    w.para(c.subtitle, "SBCoverSub")
+    w.add('<w:p><w:pPr><w:spacing w:before="600"/></w:pPr></w:p>')
+    if c.author:
+        w.para(c.author)
+    w.para(c.date)
+    w.para(c.classification, "SBClassification")
+    w.add('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
+
+    headings = [b for b in doc.blocks if isinstance(b, Heading)]
+    n = len(doc.blocks)
+    bookmark = 0
+    for i, b in enumerate(doc.blocks):
+        if i % 200 == 0:
+            progress.report(0.1 + 0.7 * i / max(n, 1), "Writing the Word file")
+        if isinstance(b, Heading):
+            bookmark += 1
+            name = f"_Toc_{b.key}"
+            w.add(
+                f"<w:p>{_pp(b.text, f'Heading{b.level}', KEEP)}"
+                f'<w:bookmarkStart w:id="{bookmark}" w:name="{name}"/>{_runs_xml(b.text)}'
+                f'<w:bookmarkEnd w:id="{bookmark}"/></w:p>'
+            )
+        elif isinstance(b, Para):
+            w.para(b.text, {"lead": "SBLead", "small": "SBSmall"}.get(b.style))
+        elif isinstance(b, QuoteBlock):
+            text = b.text if has_rtl(b.text) else f"“{b.text}”"
+            w.add(f"<w:p>{_pp(text, 'SBQuote', KEEP)}{_runs_xml(text)}</w:p>")
+            meta = "— " + " · ".join(x for x in (b.speaker, b.date, b.status) if x)
+            ref = (
+                f'<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+                f'<w:footnoteReference w:id="{b.note}"/></w:r>'
+            )
+            w.add(f"<w:p>{_pp(meta, 'SBMeta')}{_runs_xml(meta)}{ref}</w:p>")
+            if b.translation:
+                w.para(f"Translation: {b.translation}", "SBMeta")
+            if b.remark:
+                w.para(f"Note: {b.remark}", "SBMeta")
+        elif isinstance(b, Table):
+            w.add(_table_xml(b, text_width))
+        elif isinstance(b, Contents):
+            entries = "".join(
+                f'<w:p><w:pPr><w:ind w:left="{(h.level - 1) * 280}"/></w:pPr>'
+                f'<w:hyperlink w:anchor="_Toc_{h.key}">{_runs_xml(h.text)}</w:hyperlink></w:p>'
+                for h in headings
+            )
+            w.para("Contents", "Heading1")
+            # A real TOC field (Word refreshes it with page numbers); its cached result lists
+            # the headings with links, so readers that do not update fields still show it.
+            w.add(_toc_xml(entries))
+        elif isinstance(b, PageBreak):
+            w.add('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
+    w.flush()
+    if doc.notes:
+        _add_footnotes_part(document, doc.notes)
+    progress.report(0.9, "Saving the Word file")
+    document.save(str(path))
+    progress.report(1.0, "Word file written")
+    return path
+
+
+def _toc_xml(entries: str) -> str:
+    begin = (
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r></w:p>'
+    )
+    end = '<w:p><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    return begin + entries + end
+
+
+def _fill(paragraph: Any, text: str, style: str) -> None:
+    from docx.oxml import parse_xml
+
+    frag = parse_xml(f'<w:p xmlns:w="{W_NS}">{_pp(text, style)}{_runs_xml(text)}</w:p>')
+    p = paragraph._p
+    for child in list(p):
+        p.remove(child)
+    for child in list(frag):
+        p.append(child)
+
+
+def _table_xml(t: Table, text_width_cm: float) -> str:
+    twips = [int(w * text_width_cm * 567) for w in t.widths]
+    grid = "".join(f'<w:gridCol w:w="{x}"/>' for x in twips)
+    border = (
+        '<w:tblBorders><w:top w:val="single" w:sz="4" w:color="C9CCD1"/>'
+        '<w:bottom w:val="single" w:sz="4" w:color="C9CCD1"/>'
+        '<w:insideH w:val="single" w:sz="4" w:color="C9CCD1"/></w:tblBorders>'
+    )
+    head_rpr = "<w:b/><w:bCs/>"
+
+    def row(cells: tuple[str, ...], header: bool) -> str:
+        trpr = (
+            "<w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>"
+            if header
+            else "<w:trPr><w:cantSplit/></w:trPr>"
+        )
+        tcs = "".join(
+            f'<w:tc><w:tcPr><w:tcW w:w="{twips[i]}" w:type="dxa"/></w:tcPr>'
+            f"<w:p>{_pp(c, 'SBCell')}"
+            f"{_runs_xml(c, head_rpr if header else '')}</w:p></w:tc>"
+            for i, c in enumerate(cells)
+        )
+        return f"<w:tr>{trpr}{tcs}</w:tr>"
+
+    rows = "".join(row(r, False) for r in t.rows)
+    return (
+        f'<w:tbl><w:tblPr><w:tblW w:w="{sum(twips)}" w:type="dxa"/>{border}'
+        f'<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="60" w:type="dxa"/>'
+        f'<w:right w:w="100" w:type="dxa"/></w:tblCellMar></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>{row(t.headers, True)}{rows}</w:tbl>"
+        '<w:p><w:pPr><w:spacing w:after="0"/></w:pPr></w:p>'
+    )
+
+
+def _properties(document: Any, doc: Document) -> None:
+    cp = document.core_properties
+    p = doc.properties
+    cp.title = p.title
+    cp.subject = p.subject
+    cp.author = p.author
+    cp.last_modified_by = ""
+    cp.comments = ""
+    cp.keywords = p.keywords
+    cp.category = ""
+    cp.revision = 1
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    cp.created = now
+    cp.modified = now

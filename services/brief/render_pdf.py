@@ -1,0 +1,552 @@
+"""Write a (redacted) brief as PDF with reportlab Platypus.
+
+Fonts: static Noto Sans and Noto Sans Arabic instances are embedded (subset). Text holding any
+right-to-left letter is laid out by :class:`BidiText`: words are broken into lines in logical
+order, each line's runs are put in visual order by the Unicode bidi algorithm, Arabic runs are
+shaped by HarfBuzz through reportlab, and each right-to-left run is wrapped in a marked-content
+span whose ``/ActualText`` holds its characters, so that text extraction (pdftotext, copy and
+paste, search) gives back the logical text rather than the shaped glyphs' private code points.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from services.brief.bidi import base_level, has_rtl, strip_controls, visual_runs
+from services.brief.model import (
+    Contents,
+    Document,
+    Heading,
+    Note,
+    PageBreak,
+    Para,
+    QuoteBlock,
+    Table,
+)
+from services.imports import NoProgress, Progress
+
+SANS = "SB-Sans"
+SANS_BOLD = "SB-Sans-Bold"
+SANS_ITALIC = "SB-Sans-Italic"
+ARABIC = "SB-Arabic"
+ARABIC_BOLD = "SB-Arabic-Bold"
+TABLE_CHUNK = 60  # rows per reportlab Table: long tables get slower per row as they grow
+INK = "#1d1d1f"
+MUTED = "#5f6368"
+ACCENT = "#8a1c1c"
+RULE = "#c9ccd1"
+
+
+@cache
+def register_fonts() -> frozenset[str]:
+    """Register the embedded fonts with reportlab once; returns the Arabic face's characters."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from services.fonts import static_fonts
+
+    f = static_fonts()
+    pdfmetrics.registerFont(TTFont(SANS, str(f.sans_regular)))
+    pdfmetrics.registerFont(TTFont(SANS_BOLD, str(f.sans_bold)))
+    pdfmetrics.registerFont(TTFont(SANS_ITALIC, str(f.sans_italic)))
+    pdfmetrics.registerFont(TTFont(ARABIC, str(f.arabic_regular), shapable=True))
+    pdfmetrics.registerFont(TTFont(ARABIC_BOLD, str(f.arabic_bold), shapable=True))
+    addMapping(SANS, 0, 0, SANS)
+    addMapping(SANS, 1, 0, SANS_BOLD)
+    addMapping(SANS, 0, 1, SANS_ITALIC)
+    addMapping(SANS, 1, 1, SANS_BOLD)
+    ar = pdfmetrics.getFont(ARABIC)
+    return frozenset(chr(c) for c in ar.face.charToGlyph if c < 0x3000)
+
+
+def _utf16_hex(text: str) -> str:
+    return "FEFF" + text.encode("utf-16-be").hex().upper()
+
+
+# --- Mixed-direction paragraphs
+
+
+def _make_bidi_text() -> type:
+    """Build the BidiText flowable class (reportlab is imported lazily)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import shapeStr
+    from reportlab.platypus.flowables import Flowable
+
+    arabic_has = register_fonts()
+    mirror: dict[str, str] = {}
+    from bidi.mirror import MIRRORED
+
+    mirror.update(MIRRORED)
+
+    class BidiText(Flowable):  # type: ignore[misc]
+        """A paragraph of mixed left-to-right and right-to-left text, without markup.
+
+        Attributes:
+            text: The logical text.
+            size: Font size (points).
+            leading: Line height (points).
+            bold: Whether to use the bold faces.
+            color: Text colour.
+            base: Paragraph direction (0 LTR, 1 RTL), from the first strong letter by default.
+            suffix: (text, link destination) drawn at the paragraph's logical end, as a
+                superscript link (the citation number).
+            anchor: A named destination placed at the paragraph's top.
+        """
+
+        def __init__(
+            self,
+            text: str,
+            size: float = 10,
+            leading: float = 14,
+            bold: bool = False,
+            color: str = INK,
+            base: int | None = None,
+            suffix: tuple[str, str] | None = None,
+            anchor: str | None = None,
+            indent: float = 0,
+            space_before: float = 0,
+            space_after: float = 0,
+            lines: list[str] | None = None,
+        ) -> None:
+            super().__init__()
+            self.text = " ".join(strip_controls(text).split(" "))
+            self.size = size
+            self.leading = leading
+            self.bold = bold
+            self.color = color
+            self.base = base_level(self.text) if base is None else base
+            self.suffix = suffix
+            self.anchor = anchor
+            self.indent = indent
+            self.spaceBefore = space_before
+            self.spaceAfter = space_after
+            self._lines = lines
+            self._width = 0.0
+            self.latin = SANS_BOLD if bold else SANS
+            self.arabic = ARABIC_BOLD if bold else ARABIC
+
+        # --- Measuring
+
+        def _run_width(self, text: str, arabic: bool) -> float:
+            if arabic:
+                s = shapeStr(text, self.arabic, self.size)
+                return float(sum(d.x_advance for d in s.__shapeData__) * self.size / 1000)
+            return float(pdfmetrics.stringWidth(text, self.latin, self.size))
+
+        def _measure(self, text: str) -> float:
+            return sum(self._run_width(r.text, r.arabic) for r in visual_runs(text, self.base))
+
+        def _break(self, width: float) -> list[str]:
+            lines: list[str] = []
+            for para in self.text.split("\n"):
+                words = para.split()
+                line: list[str] = []
+                cur = 0.0
+                space = pdfmetrics.stringWidth(" ", self.latin, self.size)
+                for w in words:
+                    ww = self._measure(w)
+                    while ww > width and len(w) > 1:  # a word wider than the column
+                        cut = max(1, int(len(w) * width / ww) - 1)
+                        if line:
+                            lines.append(" ".join(line))
+                            line, cur = [], 0.0
+                        lines.append(w[:cut])
+                        w = w[cut:]
+                        ww = self._measure(w)
+                    if line and cur + space + ww > width:
+                        lines.append(" ".join(line))
+                        line, cur = [], 0.0
+                    cur += (space if line else 0) + ww
+                    line.append(w)
+                lines.append(" ".join(line))
+            return lines
+
+        def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+            self._width = avail_width
+            if self._lines is None:
+                self._lines = self._break(avail_width - self.indent - self._suffix_width())
+            self.height = len(self._lines) * self.leading + self.size * 0.25
+            return avail_width, self.height
+
+        def _suffix_width(self) -> float:
+            if not self.suffix:
+                return 0.0
+            return float(pdfmetrics.stringWidth(self.suffix[0], SANS, self.size * 0.65)) + 2
+
+        def split(self, avail_width: float, avail_height: float) -> list[Any]:
+            self.wrap(avail_width, avail_height)
+            assert self._lines is not None
+            n = int((avail_height - self.size * 0.25) // self.leading)
+            if n <= 0 or n >= len(self._lines):
+                return [] if n <= 0 else [self]
+            kw: dict[str, Any] = dict(
+                size=self.size,
+                leading=self.leading,
+                bold=self.bold,
+                color=self.color,
+                base=self.base,
+                indent=self.indent,
+            )
+            first = BidiText(self.text, anchor=self.anchor, lines=self._lines[:n], **kw)
+            rest = BidiText(self.text, suffix=self.suffix, lines=self._lines[n:], **kw)
+            first.spaceBefore = self.spaceBefore
+            rest.spaceAfter = self.spaceAfter
+            return [first, rest]
+
+        # --- Drawing
+
+        def draw(self) -> None:
+            canv = self.canv
+            assert self._lines is not None
+            if self.anchor:
+                canv.bookmarkHorizontal(self.anchor, 0, self.height)
+            canv.setFillColor(self.color)
+            y = self.height - self.size
+            for i, line in enumerate(self._lines):
+                runs = visual_runs(line, self.base, arabic_has)
+                shaped = []
+                total = 0.0
+                for r in runs:
+                    if r.arabic:
+                        s = shapeStr(r.text, self.arabic, self.size)
+                        w = float(sum(d.x_advance for d in s.__shapeData__) * self.size / 1000)
+                        shaped.append((r, s, self.arabic, w))
+                    else:
+                        s = r.text
+                        if r.rtl:  # neutrals and Latin-face digits inside a RTL stretch
+                            s = "".join(mirror.get(c, c) for c in reversed(s))
+                        w = float(pdfmetrics.stringWidth(s, self.latin, self.size))
+                        shaped.append((r, s, self.latin, w))
+                    total += w
+                last = i == len(self._lines) - 1
+                sw = self._suffix_width() if (last and self.suffix) else 0.0
+                if self.base:
+                    x = self._width - total
+                    if sw:
+                        self._draw_suffix(x - sw, y)
+                else:
+                    x = self.indent
+                for r, s, font, w in shaped:
+                    if r.rtl and r.arabic:
+                        canv._code.append(f"/Span <</ActualText <{_utf16_hex(r.text[::-1])}>>> BDC")
+                    t = canv.beginText(x, y)
+                    t.setFont(font, self.size)
+                    t.textOut(s)
+                    canv.drawText(t)
+                    if r.rtl and r.arabic:
+                        canv._code.append("EMC")
+                    x += w
+                if sw and not self.base:
+                    self._draw_suffix(x + 1, y)
+                y -= self.leading
+
+        def _draw_suffix(self, x: float, y: float) -> None:
+            assert self.suffix is not None
+            canv = self.canv
+            text, dest = self.suffix
+            small = self.size * 0.65
+            canv.setFillColor(ACCENT)
+            canv.setFont(SANS, small)
+            canv.drawString(x, y + self.size * 0.35, text)
+            w = pdfmetrics.stringWidth(text, SANS, small)
+            canv.linkRect("", dest, (x, y, x + w, y + self.size), relative=1, thickness=0)
+            canv.setFillColor(self.color)
+
+    return BidiText
+
+
+@cache
+def _bidi_class() -> type:
+    return _make_bidi_text()
+
+
+# --- Styles
+
+
+@cache
+def _styles() -> dict[str, Any]:
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.styles import ParagraphStyle
+
+    register_fonts()
+    base = ParagraphStyle("body", fontName=SANS, fontSize=10, leading=14, textColor=INK)
+    s = {
+        "body": ParagraphStyle("body", parent=base, spaceAfter=6),
+        "lead": ParagraphStyle("lead", parent=base, fontSize=11.5, leading=16, spaceAfter=8),
+        "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11.5),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11),
+        "cellhead": ParagraphStyle("cellhead", parent=base, fontName=SANS_BOLD, fontSize=8.5),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base,
+            fontName=SANS_BOLD,
+            fontSize=15,
+            leading=19,
+            spaceBefore=14,
+            spaceAfter=8,
+            textColor=HexColor(ACCENT),
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=SANS_BOLD,
+            fontSize=11.5,
+            leading=15,
+            spaceBefore=10,
+            spaceAfter=4,
+        ),
+        "quote": ParagraphStyle(
+            "quote", parent=base, fontSize=10.5, leading=15, leftIndent=14, spaceBefore=6
+        ),
+        "meta": ParagraphStyle(
+            "meta",
+            parent=base,
+            fontSize=8.5,
+            leading=11,
+            leftIndent=14,
+            textColor=HexColor(MUTED),
+            spaceAfter=6,
+        ),
+        "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=11, spaceAfter=3),
+        "cover_title": ParagraphStyle(
+            "cover_title", parent=base, fontName=SANS_BOLD, fontSize=26, leading=32
+        ),
+        "cover_sub": ParagraphStyle(
+            "cover_sub", parent=base, fontSize=15, leading=20, textColor=HexColor(MUTED)
+        ),
+        "cover_class": ParagraphStyle(
+            "cover_class",
+            parent=base,
+            fontName=SANS_BOLD,
+            fontSize=11,
+            textColor=HexColor(ACCENT),
+        ),
+        "toc1": ParagraphStyle("toc1", parent=base, fontSize=10.5, leading=16),
+        "toc2": ParagraphStyle("toc2", parent=base, fontSize=9, leading=12, leftIndent=14),
+    }
+    return s
+
+
+def _para(text: str, style: str, markup_suffix: str = "", **bidi: Any) -> Any:
+    """A Paragraph for left-to-right text, a BidiText when it holds right-to-left letters."""
+    from reportlab.platypus import Paragraph
+
+    st = _styles()[style]
+    if has_rtl(text):
+        return _bidi_class()(
+            text,
+            size=st.fontSize,
+            leading=st.leading,
+            bold=st.fontName == SANS_BOLD,
+            color=st.textColor,
+            indent=st.leftIndent,
+            space_before=st.spaceBefore,
+            space_after=st.spaceAfter,
+            **bidi,
+        )
+    body = escape(strip_controls(text)).replace("\n", "<br/>")
+    anchor = bidi.get("anchor")
+    if anchor:
+        body = f'<a name="{anchor}"/>' + body
+    return Paragraph(body + markup_suffix, st)
+
+
+# --- The document
+
+
+def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None) -> Path:
+    """Write ``doc`` (which must be redacted) to ``path`` as PDF."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import cm
+    from reportlab.platypus import (
+        BaseDocTemplate,
+        Frame,
+        KeepTogether,
+        NextPageTemplate,
+        PageTemplate,
+        Spacer,
+    )
+    from reportlab.platypus import PageBreak as RLPageBreak
+    from reportlab.platypus.tableofcontents import TableOfContents
+
+    if not doc.redacted:
+        raise ValueError("refusing to write an unredacted brief")
+    progress = progress or NoProgress()
+    path = Path(path)
+    register_fonts()
+    st = _styles()
+    width, height = A4
+    margin = 2.1 * cm
+    text_width = width - 2 * margin
+
+    header_flow = _para(doc.header, "small") if doc.header else None
+
+    def body_page(canv: Any, d: Any) -> None:
+        canv.saveState()
+        canv.setStrokeColor(RULE)
+        canv.setLineWidth(0.5)
+        top = height - margin + 0.9 * cm
+        canv.line(margin, top - 4, width - margin, top - 4)
+        if header_flow is not None:
+            header_flow.wrap(text_width, 20)
+            header_flow.drawOn(canv, margin, top)
+        canv.setFont(SANS, 8)
+        canv.setFillColor(MUTED)
+        canv.drawRightString(width - margin, margin - 1.0 * cm, f"Page {d.page}")
+        canv.restoreState()
+
+    def cover_page(canv: Any, d: Any) -> None:
+        canv.saveState()
+        canv.setFillColor(ACCENT)
+        canv.rect(0, height - 1.2 * cm, width, 1.2 * cm, stroke=0, fill=1)
+        canv.restoreState()
+
+    class _Doc(BaseDocTemplate):  # type: ignore[misc]
+        def afterFlowable(self, f: Any) -> None:  # noqa: N802 - reportlab hook
+            info = getattr(f, "_sb_heading", None)
+            if info is None:
+                return
+            level, text, key = info
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(text, key, level - 1, closed=level > 1)
+            self.notify("TOCEntry", (level - 1, escape(text), self.page, key))
+
+    frame = Frame(margin, margin, text_width, height - 2 * margin, id="body", showBoundary=0)
+    rl = _Doc(
+        str(path),
+        pagesize=A4,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin,
+        title=doc.properties.title,
+        author=doc.properties.author,
+        subject=doc.properties.subject,
+        keywords=doc.properties.keywords,
+        creator="Sourcebook",
+        producer="Sourcebook",
+        invariant=1,
+        pageCompression=1,
+    )
+    rl.addPageTemplates(
+        [
+            PageTemplate("cover", [frame], onPage=cover_page),
+            PageTemplate("body", [frame], onPage=body_page),
+        ]
+    )
+
+    story: list[Any] = []
+    c = doc.cover
+    story += [
+        Spacer(1, 5 * cm),
+        _para(c.title, "cover_title"),
+        Spacer(1, 0.4 * cm),
+        _para(c.subtitle, "cover_sub"),
+        Spacer(1, 1.6 * cm),
+    ]
+    if c.author:
+        story.append(_para(c.author, "body"))
+    story += [_para(c.date, "body"), Spacer(1, 0.8 * cm), _para(c.classification, "cover_class")]
+    story += [NextPageTemplate("body"), RLPageBreak()]
+
+    multi = False
+    n = len(doc.blocks)
+    for i, b in enumerate(doc.blocks):
+        if i % 200 == 0:
+            progress.report(0.1 + 0.5 * i / max(n, 1), "Laying out the PDF")
+        if isinstance(b, Heading):
+            f = _para(b.text, "h1" if b.level == 1 else "h2")
+            f._sb_heading = (b.level, b.text, b.key)
+            f.keepWithNext = 1
+            story.append(f)
+        elif isinstance(b, Para):
+            story.append(_para(b.text, b.style))
+        elif isinstance(b, QuoteBlock):
+            story.append(KeepTogether(_quote_flowables(b)))
+        elif isinstance(b, Table):
+            story += _tables(b, text_width)
+        elif isinstance(b, Contents):
+            toc = TableOfContents()
+            toc.levelStyles = [st["toc1"], st["toc2"]]
+            story += [_para("Contents", "h1"), toc]
+            multi = True
+        elif isinstance(b, PageBreak):
+            story.append(RLPageBreak())
+    if doc.notes:
+        h = _para("Notes", "h1")
+        h._sb_heading = (1, "Notes", "notes")
+        story.append(h)
+        story += [_note_flowable(note) for note in doc.notes]
+
+    progress.report(0.65, "Writing the PDF")
+    if multi:
+        rl.multiBuild(story)
+    else:
+        rl.build(story)
+    progress.report(1.0, "PDF written")
+    return path
+
+
+def _quote_flowables(b: QuoteBlock) -> list[Any]:
+    text = b.text if has_rtl(b.text) else f"“{b.text}”"
+    out = [_para(text, "quote")]
+    meta = " · ".join(x for x in (b.speaker, b.date, b.status) if x)
+    ref = f'<a href="#note-{b.note}" color="{ACCENT}"><super>{b.note}</super></a>'
+    if has_rtl(meta):
+        out.append(
+            _para(
+                "— " + meta, "meta", suffix=(str(b.note), f"note-{b.note}"), anchor=f"ref-{b.note}"
+            )
+        )
+    else:
+        out.append(_para("— " + meta, "meta", markup_suffix=f" {ref}", anchor=f"ref-{b.note}"))
+    if b.translation:
+        out.append(_para(f"Translation: {b.translation}", "meta"))
+    if b.remark:
+        out.append(_para(f"Note: {b.remark}", "meta"))
+    return out
+
+
+def _note_flowable(n: Note) -> Any:
+    text = f"{n.number}. {n.text()}"
+    if has_rtl(text):
+        return _para(text, "note", anchor=f"note-{n.number}")
+    body = f'<a href="#ref-{n.number}" color="{ACCENT}">{n.number}.</a> ' + escape(
+        n.text().removesuffix(f" {n.url}" if n.url else "")
+    )
+    if n.url:
+        body += f' <a href="{escape(n.url)}" color="{ACCENT}">{escape(n.url)}</a>'
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(f'<a name="note-{n.number}"/>{body}', _styles()["note"])
+
+
+def _tables(b: Table, text_width: float) -> list[Any]:
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Table as RLTable
+    from reportlab.platypus import TableStyle
+
+    widths = [w * text_width for w in b.widths]
+    style = TableStyle(
+        [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, HexColor(INK)),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.3, HexColor(RULE)),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ]
+    )
+    out = []
+    rows = [[_para(cell, "cell") for cell in row] for row in b.rows]
+    for start in range(0, max(len(rows), 1), TABLE_CHUNK):
+        chunk = rows[start : start + TABLE_CHUNK]
+        head = [_para(h, "cellhead") for h in b.headers]
+        t = RLTable([head, *chunk], colWidths=widths, repeatRows=1, style=style)
+        out.append(t)
+    return out

@@ -1,0 +1,139 @@
+"""Exports of a case: briefs (.docx, .pdf) and data (CSV, JSON), with source protection."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from services.brief.build import CaseData, build_brief, load_case, select
+from services.brief.model import BriefOptions, Document
+from services.brief.precheck import PrecheckItem, precheck
+from services.brief.redact import redact
+from services.errors import ValidationError
+from services.imports import NoProgress, Progress
+
+if TYPE_CHECKING:
+    from services.container import Services
+
+BRIEF_FORMATS = ("pdf", "docx")
+DATA_FORMATS = ("csv", "json")
+FORMATS = BRIEF_FORMATS + DATA_FORMATS
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote.
+
+    Attributes:
+        files: Every file written, in order.
+        quotes: Number of quotes exported.
+        notes: Number of citation notes.
+    """
+
+    files: tuple[Path, ...]
+    quotes: int
+    notes: int
+
+
+def safe_file_stem(title: str) -> str:
+    """A file name stem from a case title (letters, digits, dashes)."""
+    stem = re.sub(r"[^\w]+", "-", title, flags=re.UNICODE).strip("-").lower()
+    return stem[:60] or "case"
+
+
+class ExportService:
+    """Builds, redacts and writes briefs and data exports of a case.
+
+    Attributes:
+        services: The services to read the case through.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def load(self, case_id: int) -> CaseData:
+        """Every row of the case an export may use."""
+        return load_case(self.services, case_id)
+
+    def document(
+        self, case_id: int, options: BriefOptions, data: CaseData | None = None
+    ) -> Document:
+        """The redacted neutral document (what both renderers write)."""
+        data = data or self.load(case_id)
+        doc = build_brief(data, options)
+        return redact(doc, data.people.values(), data.sources.values())
+
+    def precheck(
+        self, case_id: int, options: BriefOptions, data: CaseData | None = None
+    ) -> list[PrecheckItem]:
+        """Every name, alias, contact detail and source title that will leave the machine."""
+        data = data or self.load(case_id)
+        doc = self.document(case_id, options, data)
+        return precheck(data, select(data, options.selection, options.only_verified), doc)
+
+    def export(
+        self,
+        case_id: int,
+        options: BriefOptions,
+        out_dir: Path | str,
+        formats: Sequence[str] = BRIEF_FORMATS,
+        progress: Progress | None = None,
+        stem: str | None = None,
+    ) -> ExportResult:
+        """Write the chosen formats into ``out_dir``; returns the files written."""
+        progress = progress or NoProgress()
+        bad = [f for f in formats if f not in FORMATS]
+        if bad or not formats:
+            raise ValidationError(
+                f"unknown format {bad[0]!r}; choose from {', '.join(FORMATS)}"
+                if bad
+                else "choose at least one format"
+            )
+        out = Path(out_dir)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValidationError(f"cannot create the folder {out}: {exc.strerror}") from exc
+        progress.report(0.02, "Reading the case")
+        data = self.load(case_id)
+        doc = self.document(case_id, options, data)
+        stem = stem or f"{safe_file_stem(data.case.title)}-{options.template.value}"
+        files: list[Path] = []
+        steps = len(formats)
+        for i, fmt in enumerate(formats):
+            if progress.cancelled():
+                break
+            sub = _SubProgress(progress, i / steps, (i + 1) / steps)
+            if fmt == "pdf":
+                from services.brief.render_pdf import render_pdf
+
+                files.append(render_pdf(doc, out / f"{stem}.pdf", sub))
+            elif fmt == "docx":
+                from services.brief.render_docx import render_docx
+
+                files.append(render_docx(doc, out / f"{stem}.docx", sub))
+            else:
+                from services.brief.data_export import write_data
+
+                sel = select(data, options.selection, options.only_verified)
+                files += write_data(data, sel, out, fmt, stem, include_notes=options.include_notes)
+        progress.report(1.0, "Done")
+        return ExportResult(tuple(files), len(doc.quote_texts()), len(doc.notes))
+
+
+class _SubProgress:
+    """Maps a renderer's 0..1 progress into a slice of the whole export."""
+
+    def __init__(self, outer: Progress, start: float, end: float) -> None:
+        self.outer = outer
+        self.start = start
+        self.end = end
+
+    def report(self, fraction: float, text: str) -> None:
+        self.outer.report(self.start + (self.end - self.start) * fraction, text)
+
+    def cancelled(self) -> bool:
+        return self.outer.cancelled()
