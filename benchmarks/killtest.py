@@ -25,6 +25,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--spawn", action="store_true", help="fresh interpreter per kill")
     ap.add_argument("--max-delay", type=float, default=0.35, help="seconds of work before a kill")
+    ap.add_argument("--encrypted", action="store_true", help="a SQLCipher store")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         r = run_kills(
@@ -33,8 +34,9 @@ def main() -> int:
             args.seed,
             fork_server=not args.spawn,
             max_delay=args.max_delay,
+            passphrase="benchmark passphrase" if args.encrypted else None,
         )
-    mode = "spawn" if args.spawn else "fork server"
+    mode = ("spawn" if args.spawn else "fork server") + (", encrypted" if args.encrypted else "")
     print(f"mode: {mode}, seed {args.seed}")
     print(f"kills: {r.kills}")
     print(f"acknowledged edits: {r.acknowledged} {dict(sorted(r.by_kind.items()))}")

@@ -249,6 +249,11 @@ class ArchiveService(Service):
                     data = s.scalar(select(table.c.data).where(table.c.id == row["id"]))
                     data = bytes(data or b"")
                     digest = hashlib.sha256(data).hexdigest()
+                    if digest != row.get("sha256"):
+                        raise ArchiveError(
+                            f"original file {row['id']} is damaged in the store (its SHA-256 "
+                            "changed); restore a backup before exporting"
+                        )
                     z.writestr(f"files/{digest}", data)
                     files_meta.append(
                         {
@@ -430,6 +435,9 @@ def _insert(
         targets = _fk_targets(t)
         mapping = idmap.setdefault(t.name, {})
         counts[t.name] = len(rows)
+        batch: list[dict[str, Any]] = []
+        olds: list[int | None] = []
+        laters: list[list[tuple[str, str, int]]] = []
         for raw in rows:
             if not isinstance(raw, list) or len(raw) != len(columns):
                 raise ArchiveError(f"a row of {t.name} is damaged in the archive")
@@ -457,17 +465,28 @@ def _insert(
                 assert old_id is not None
                 mapping[old_id] = _file_row(s, t, row, files)
                 continue
-            if pk is not None:
-                new_id = s.execute(t.insert().values(**row).returning(t.c.id)).scalar_one()
-                assert old_id is not None
-                mapping[old_id] = new_id
-                kept = {c.name: row.get(c.name) for c in t.columns if c.onupdate is not None}
-                kept = {k: v for k, v in kept.items() if v is not None}
+            batch.append(row)
+            olds.append(old_id)
+            laters.append(later)
+        if not batch:
+            continue
+        if pk is None:
+            s.execute(t.insert(), batch)
+            continue
+        # One multi-row INSERT ... RETURNING per table; ids come back in parameter order.
+        stmt = t.insert().returning(t.c.id, sort_by_parameter_order=True)
+        new_ids = list(s.scalars(stmt, batch))
+        if len(new_ids) != len(batch):
+            raise ArchiveError(f"table {t.name} could not be restored completely")
+        keep_cols = [c.name for c in t.columns if c.onupdate is not None]
+        for old_id, new_id, row, later in zip(olds, new_ids, batch, laters, strict=True):
+            assert old_id is not None
+            mapping[old_id] = new_id
+            if later:
+                kept = {k: row[k] for k in keep_cols if row.get(k) is not None}
                 deferred += [(t, new_id, c, ref, kept) for c, _tg, ref in later]
-                if t.name == Case.__tablename__:
-                    case_id = new_id
-            else:
-                s.execute(t.insert().values(**row))
+        if t.name == Case.__tablename__:
+            case_id = new_ids[0]
     for t, new_id, col, ref, kept in deferred:
         new_ref = idmap[t.name].get(ref)
         if new_ref is None:

@@ -45,21 +45,21 @@ class KillReport:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
-def prepare(folder: Path) -> tuple[Path, Path, int]:
+def prepare(folder: Path, passphrase: str | None = None) -> tuple[Path, Path, int]:
     """A fresh store with one case, and a folder for the files to import."""
     folder.mkdir(parents=True, exist_ok=True)
     store = folder / "killed.db"
     files = folder / "files"
     files.mkdir(exist_ok=True)
-    svc = Services.over(open_store(str(store)))
+    svc = Services.over(open_store(str(store), passphrase=passphrase))
     case = svc.cases.create("Under fire")
     svc.close()
     return store, files, case.id
 
 
-def verify(store: Path, acks: list[str], report: KillReport) -> None:
+def verify(store: Path, acks: list[str], report: KillReport, passphrase: str | None = None) -> None:
     """Reopen the store, check its integrity and that every acknowledged edit is there."""
-    st = open_store(str(store))
+    st = open_store(str(store), passphrase=passphrase)
     try:
         with st.engine.connect() as conn:
             verdict = conn.exec_driver_sql("PRAGMA integrity_check").scalar()
@@ -117,13 +117,19 @@ def run_kills(
     fork_server: bool = True,
     max_delay: float = 0.35,
     deadline: float | None = None,
+    passphrase: str | None = None,
 ) -> KillReport:
     """Start, kill and check ``kills`` times; stop early (still checked) past ``deadline`` s."""
     rng = random.Random(seed)
-    store, files, case_id = prepare(folder)
+    store, files, case_id = prepare(folder, passphrase)
     report = KillReport()
     started = time.monotonic()
     env = dict(os.environ, PYTHONPATH=str(ROOT), SOURCEBOOK_BACKUP_MINUTES="100000")
+    env.pop("SOURCEBOOK_PASSPHRASE_FILE", None)
+    if passphrase:
+        env["SOURCEBOOK_PASSPHRASE"] = passphrase  # the workers' open_store reads it
+    else:
+        env.pop("SOURCEBOOK_PASSPHRASE", None)
     server = None
     if fork_server:
         server = subprocess.Popen(
@@ -144,7 +150,7 @@ def run_kills(
             else:
                 acks = _kill_spawned(store, files, case_id, worker_seed, delay, env)
             report.kills += 1
-            verify(store, acks, report)
+            verify(store, acks, report, passphrase)
     finally:
         if server is not None:
             assert server.stdin is not None

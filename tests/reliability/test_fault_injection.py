@@ -23,3 +23,12 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_edit(tmp_path: Path) ->
     # The kills landed while real work was going on.
     assert report.acknowledged > 200
     assert {"source", "quote", "person", "role", "event"} <= set(report.by_kind)
+
+
+def test_encrypted_store_survives_kills_too(tmp_path: Path) -> None:
+    report = run_kills(
+        tmp_path / "kills", kills=25, seed=7, deadline=60, passphrase="kill me softly"
+    )
+    assert report.kills == 25
+    assert report.corrupt == [] and report.lost == []
+    assert report.acknowledged > 25
