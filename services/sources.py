@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, defer, joinedload
 
 from models.entities import (
@@ -388,15 +388,9 @@ class SourceService(Service):
         with self._tx() as s:
             src = get_or_raise(s, Source, source_id)
             qs = list(s.scalars(select(Quote).where(Quote.source_id == source_id)))
-            children = s.scalar(
-                select(func.count(Source.id)).where(
-                    or_(Source.parent_id == source_id, Source.revision_of_id == source_id)
-                )
-            )
+            children = s.scalar(select(func.count(Source.id)).where(Source.parent_id == source_id))
             if children:
-                raise InUseError(
-                    f"source {source_id} has attachments or later revisions; delete those first"
-                )
+                raise InUseError(f"source {source_id} has attachments; delete those first")
             if qs and quotes is None:
                 raise InUseError(
                     f"source {source_id} has {len(qs)} quote(s): delete them with it, "
@@ -410,7 +404,7 @@ class SourceService(Service):
                 if target.case_id != src.case_id:
                     raise ValidationError("quotes can only move to a source of the same case")
                 for q in qs:
-                    pos = target.text.find(q.text)
+                    pos = _nearest(target.text, q.text, q.start_offset)
                     if pos < 0:
                         raise ValidationError(
                             f"quote {q.id} ({q.text[:40]!r}) is not in source {move_to}'s text"
@@ -420,6 +414,12 @@ class SourceService(Service):
             elif qs:
                 s.execute(delete(Quote).where(Quote.source_id == source_id))
             s.flush()
+            # Later revisions of a deleted revision now follow the one before it.
+            s.execute(
+                update(Source)
+                .where(Source.revision_of_id == source_id)
+                .values(revision_of_id=src.revision_of_id)
+            )
             file_id = src.file_id
             s.delete(src)
             s.flush()
@@ -440,3 +440,14 @@ class SourceService(Service):
             )
             if linked:
                 s.execute(source_people.insert().values(source_id=source_id, person_id=person_id))
+
+
+def _nearest(text: str, needle: str, near: int) -> int:
+    """Offset of the occurrence of ``needle`` in ``text`` closest to ``near``, or -1."""
+    best = -1
+    pos = text.find(needle)
+    while pos >= 0:
+        if best < 0 or abs(pos - near) < abs(best - near):
+            best = pos
+        pos = text.find(needle, pos + 1)
+    return best
