@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import pytest
+
+from models.dates import PartialDate, Precision
+from services.container import Services
+from services.errors import ConflictError, NotFoundError, ValidationError
+
+
+@pytest.fixture
+def world(services: Services) -> dict[str, int]:
+    case = services.cases.create("Deir ez-Zor").id
+    src = services.sources.add(case, title="Article", text="Ali said: arrests were made.")
+    ali = services.people.create(case, "Ali")
+    q = services.quotes.create(src.id, 10, 27, speaker_id=ali.id)
+    place = services.places.create(case, "Deir el-Zour", aliases=["دير الزور"])
+    return {"case": case, "source": src.id, "ali": ali.id, "quote": q.id, "place": place.id}
+
+
+def test_partial_dates_and_order(services: Services, world: dict[str, int]) -> None:
+    case = world["case"]
+    late = services.events.create(case, "Leaders killed", date=PartialDate.parse("late 2021-01"))
+    year = services.events.create(case, "Territorial defeat", date=PartialDate.parse("2019"))
+    undated = services.events.create(case, "Rumour")
+    approx = services.events.create(
+        case, "Campaign", date=PartialDate.parse("~2021-01-25..2021-01-31")
+    )
+    assert late.date is not None and late.date.precision is Precision.LATE_MONTH
+    assert late.date.label() == "late Jan 2021"
+    assert services.events.get(approx.id).date.label() == "c. 25–31 Jan 2021"  # type: ignore[union-attr]
+    order = [e.id for e in services.events.list(case)]
+    assert order == [year.id, late.id, approx.id, undated.id]
+
+
+def test_links_and_filters(services: Services, world: dict[str, int]) -> None:
+    case = world["case"]
+    e1 = services.events.create(
+        case,
+        "Arrests",
+        date=PartialDate.day(2021, 2, 1),
+        place_id=world["place"],
+        person_ids=[world["ali"]],
+        source_ids=[world["source"]],
+    )
+    e2 = services.events.create(case, "Statement", quote_ids=[world["quote"]])
+    e3 = services.events.create(case, "Unrelated")
+    assert e1.place_name == "Deir el-Zour"
+    assert (e1.person_ids, e1.source_ids) == ((world["ali"],), (world["source"],))
+    # Ali is linked directly to e1 and through his quote to e2.
+    assert [e.id for e in services.events.list(case, person_id=world["ali"])] == [e1.id, e2.id]
+    assert [e.id for e in services.events.list(case, source_id=world["source"])] == [e1.id, e2.id]
+    assert [e.id for e in services.events.list(case, quote_id=world["quote"])] == [e2.id]
+    assert [e.id for e in services.events.list(case, place_id=world["place"])] == [e1.id]
+    linked = services.events.link(e3.id, "person", world["ali"])
+    assert linked.person_ids == (world["ali"],)
+    assert services.events.link(e3.id, "person", world["ali"]).person_ids == (world["ali"],)
+    assert services.events.unlink(e3.id, "person", world["ali"]).person_ids == ()
+    with pytest.raises(ValidationError, match="not 'place'"):
+        services.events.link(e3.id, "place", world["place"])
+    with pytest.raises(NotFoundError):
+        services.events.link(e3.id, "quote", 999)
+
+
+def test_links_stay_within_the_case(services: Services, world: dict[str, int]) -> None:
+    other = services.cases.create("Other").id
+    with pytest.raises(ValidationError, match="another case"):
+        services.events.create(other, "x", person_ids=[world["ali"]])
+    with pytest.raises(ValidationError, match="another case"):
+        services.events.create(other, "x", place_id=world["place"])
+    assert services.events.count(other) == 0
+
+
+def test_update_conflict_delete_and_restore(services: Services, world: dict[str, int]) -> None:
+    case = world["case"]
+    e = services.events.create(case, "Arrests", person_ids=[world["ali"]])
+    with pytest.raises(ValidationError, match="needs a title"):
+        services.events.create(case, "  ")
+    moved = services.events.update(
+        e.id, expected_version=e.version, date=PartialDate.month(2021, 2), place_id=world["place"]
+    )
+    assert moved.date == PartialDate.month(2021, 2) and moved.place_id == world["place"]
+    with pytest.raises(ConflictError):
+        services.events.update(e.id, expected_version=e.version, title="Stale")
+    with pytest.raises(ValidationError, match="cannot set"):
+        services.events.update(e.id, case_id=2)
+    snap = services.events.delete(e.id)
+    with pytest.raises(NotFoundError):
+        services.events.get(e.id)
+    back = services.events.restore(snap)
+    assert (back.id, back.title, back.person_ids, back.date) == (
+        e.id,
+        "Arrests",
+        (world["ali"],),
+        PartialDate.month(2021, 2),
+    )
+    page = services.events.page(case, 0, 10)
+    assert page.total == 1
