@@ -1,25 +1,44 @@
 # Sourcebook: `make run` sets up and starts the app; `make test` sets up and runs every check.
+# Both install the Debian/Ubuntu packages they need when run as root (otherwise they say how),
+# create .venv and install the Python packages from pyproject.toml when it changed.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup system-deps clean
+.PHONY: run test lint pytest setup system-deps system-deps-run system-deps-test clean
 
 $(STAMP): pyproject.toml
-	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Sourcebook needs Python 3.11 or newer ($(PY) is older)"; exit 1; }
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
 
 setup: $(STAMP)
 
-# Debian/Ubuntu libraries Qt needs for a real window, plus the tools the tests use
-# (pdftotext/pdftoppm, LibreOffice for .docx checks, Xvfb). Needs root or sudo.
-system-deps:
-	bash .ci/system-deps.sh
+# Debian/Ubuntu packages: installed when root, else a hint (the rest still runs).
+define system_deps
+	@if [ "$$(id -u)" = 0 ]; then \
+		bash .ci/system-deps.sh $(1); \
+	elif bash .ci/system-deps.sh $(1) --check >/dev/null 2>&1; then :; \
+	else \
+		bash .ci/system-deps.sh $(1) --check || true; \
+		echo "make: not root, so not installing them; if the window or the tests cannot start:"; \
+		echo "      sudo bash .ci/system-deps.sh $(1)"; \
+	fi
+endef
 
-run: setup
+system-deps: system-deps-test
+
+system-deps-run:
+	$(call system_deps,run)
+
+system-deps-test:
+	$(call system_deps,test)
+
+run: system-deps-run setup
 	$(BIN)/python main.py
 
 lint: setup
@@ -28,8 +47,11 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: setup lint
+# Without SOURCEBOOK_TEST_PG_URL the PostgreSQL half is skipped, with the reason in the summary.
+pytest: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+test: system-deps-test lint pytest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

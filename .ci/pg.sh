@@ -18,6 +18,7 @@ pg_start() {
   local bin port dir
   bin=$(pg_bin) || { echo "pg.sh: no PostgreSQL server binaries" >&2; return 1; }
   dir=$(mktemp -d /tmp/sourcebook-pg.XXXXXX)
+  export PG_TMP="$dir"  # known at once, so that pg_stop cleans up even after a failed start
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
   local run=()
   if [ "$(id -u)" = 0 ]; then
@@ -31,21 +32,24 @@ pg_start() {
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c max_connections=100" start >/dev/null \
     || { cat "$dir/server.log" >&2; return 1; }
   "${run[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres sourcebook_test
-  export PG_TMP="$dir" PG_BIN="$bin"
+  export PG_BIN="$bin"
   export SOURCEBOOK_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:$port/sourcebook_test"
   echo "PostgreSQL up on 127.0.0.1:$port ($dir)"
 }
 
 pg_stop() {
   local dir=${1:-${PG_TMP:-}} bin
-  [ -n "$dir" ] && [ -d "$dir/data" ] || return 0
-  bin=$(pg_bin) || return 0
-  if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
-  else
-    "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+  [ -n "$dir" ] && [ -d "$dir" ] || return 0
+  case "$dir" in /tmp/sourcebook-pg.*) ;; *) echo "pg.sh: not stopping $dir" >&2; return 1 ;; esac
+  if [ -d "$dir/data" ] && bin=$(pg_bin); then
+    if [ "$(id -u)" = 0 ]; then
+      runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    else
+      "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    fi
   fi
   rm -rf "$dir"
+  echo "PostgreSQL stopped ($dir)"
 }
 
 case "${1:-}" in
