@@ -394,8 +394,10 @@ def cmd_quotes(args: argparse.Namespace, svc: Services) -> int:
     quotes = svc.quotes.list(
         case.id, speaker_id=speaker_id, source_id=args.source, status=args.status
     )
+    people = {p.id: p for p in svc.people.list(case.id)}
+    roles = {q.id: _role_when_said(people.get(q.speaker_id or -1), q) for q in quotes}
     if args.json:
-        print_json([quote_json(q) for q in quotes])
+        print_json([{**quote_json(q), "speaker_role": roles[q.id] or None} for q in quotes])
         return 0
     rows = [
         (
@@ -403,14 +405,30 @@ def cmd_quotes(args: argparse.Namespace, svc: Services) -> int:
             q.source_id,
             f"{q.start}-{q.end}",
             _name(q.speaker_name, q.speaker_confidential) if q.speaker_name else "",
+            roles[q.id],
             q.said.label() if q.said else "",
             q.status.value,
             f"“{q.text}”",
         )
         for q in quotes
     ]
-    print_table(["ID", "SOURCE", "SPAN", "SPEAKER", "SAID", "STATUS", "TEXT"], rows)
+    print_table(
+        ["ID", "SOURCE", "SPAN", "SPEAKER", "ROLE THEN", "SAID", "STATUS", "TEXT"],
+        rows,
+        max_width=50,
+    )
     return 0
+
+
+def _role_when_said(person: PersonDTO | None, q: QuoteDTO) -> str:
+    """The role the speaker held when the quote was said (their general role otherwise)."""
+    if person is None:
+        return ""
+    held = person.role_on(q.said.start if q.said else None)
+    if held is None:
+        return person.role
+    role, org = held
+    return f"{role}, {org}" if role else org
 
 
 @guard
