@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from models.db import Store, open_store
 from services.archive import ArchiveService
@@ -15,6 +16,9 @@ from services.places import PlaceService
 from services.quotes import QuoteService
 from services.sources import SourceService
 from services.tags import TagService
+
+if TYPE_CHECKING:
+    from services.brief.service import ExportService
 
 
 @dataclass
@@ -68,6 +72,13 @@ class Services:
         if auto_backup:
             svc.backups.start_automatic()
         return svc
+
+    @property
+    def exports(self) -> ExportService:
+        """Briefs (.docx, .pdf) and data exports (built on use: it imports nothing heavy)."""
+        from services.brief.service import ExportService
+
+        return ExportService(self)
 
     def close(self) -> None:
         """Close the store."""

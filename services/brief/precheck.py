@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -52,6 +53,14 @@ def _strings(value: object) -> Iterator[str]:
             yield from _strings(getattr(value, f.name))
 
 
+def _occurs(value: str, text: str) -> bool:
+    """Whether ``value`` occurs in the case-folded ``text`` (short values as whole words)."""
+    v = value.casefold()
+    if len(v) >= 4:
+        return v in text
+    return re.search(rf"(?<!\w){re.escape(v)}(?!\w)", text) is not None
+
+
 def document_text(doc: Document) -> str:
     """Every string of the document, joined (for searching)."""
     return "\n".join(_strings(doc))
@@ -65,7 +74,7 @@ def precheck(data: CaseData, sel: Selected, doc: Document) -> list[PrecheckItem]
         seen: dict[str, None] = {}
         for v in values:
             v = v.strip()
-            if v and v.casefold() in text:
+            if v and _occurs(v, text):
                 seen.setdefault(v, None)
         return tuple(seen)
 

@@ -10,6 +10,7 @@ paste, search) gives back the logical text rather than the shaped glyphs' privat
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,35 @@ def register_fonts() -> frozenset[str]:
 
 def _utf16_hex(text: str) -> str:
     return "FEFF" + text.encode("utf-16-be").hex().upper()
+
+
+def _is_r(ch: str) -> bool:
+    return ch >= "\u0590" and unicodedata.bidirectional(ch) in ("R", "AL", "NSM")
+
+
+def _actual_text(logical: str) -> str:
+    """ActualText for a right-to-left stretch given in logical order.
+
+    Text extractors (poppler's pdftotext among them) spread an ActualText string over the span
+    left to right, then reverse each run of right-to-left letters (with the spaces inside it)
+    in place, leaving punctuation where it stands. So each such run is stored reversed and the
+    rest in logical order; a closing LRM stops the run from swallowing a bracket that follows.
+    """
+    out: list[str] = []
+    i, n = 0, len(logical)
+    while i < n:
+        if _is_r(logical[i]):
+            j = last = i
+            while j < n and (logical[j] == " " or _is_r(logical[j])):
+                if logical[j] != " ":
+                    last = j
+                j += 1
+            out.append(logical[i : last + 1][::-1])
+            i = last + 1
+        else:
+            out.append(logical[i])
+            i += 1
+    return "".join(out) + "\u200e"
 
 
 # --- Mixed-direction paragraphs
@@ -133,12 +163,21 @@ def _make_bidi_text() -> type:
 
         def _run_width(self, text: str, arabic: bool) -> float:
             if arabic:
-                s = shapeStr(text, self.arabic, self.size)
-                return float(sum(d.x_advance for d in s.__shapeData__) * self.size / 1000)
+                return self._shape(text)[1]
             return float(pdfmetrics.stringWidth(text, self.latin, self.size))
 
+        def _shape(self, text: str) -> tuple[Any, float]:
+            """The text shaped in the Arabic face (visual order) and its width."""
+            s = shapeStr(text, self.arabic, self.size)
+            data = getattr(s, "__shapeData__", None)
+            if data is None:  # HarfBuzz changed nothing: plain string
+                return s, float(pdfmetrics.stringWidth(text, self.arabic, self.size))
+            return s, float(sum(d.x_advance for d in data) * self.size / 1000)
+
         def _measure(self, text: str) -> float:
-            return sum(self._run_width(r.text, r.arabic) for r in visual_runs(text, self.base))
+            return sum(
+                self._run_width(r.text, r.arabic) for r in visual_runs(text, self.base, arabic_has)
+            )
 
         def _break(self, width: float) -> list[str]:
             lines: list[str] = []
@@ -212,8 +251,7 @@ def _make_bidi_text() -> type:
                 total = 0.0
                 for r in runs:
                     if r.arabic:
-                        s = shapeStr(r.text, self.arabic, self.size)
-                        w = float(sum(d.x_advance for d in s.__shapeData__) * self.size / 1000)
+                        s, w = self._shape(r.text)
                         shaped.append((r, s, self.arabic, w))
                     else:
                         s = r.text
@@ -230,19 +268,37 @@ def _make_bidi_text() -> type:
                         self._draw_suffix(x - sw, y)
                 else:
                     x = self.indent
-                for r, s, font, w in shaped:
-                    if r.rtl and r.arabic:
-                        canv._code.append(f"/Span <</ActualText <{_utf16_hex(r.text[::-1])}>>> BDC")
-                    t = canv.beginText(x, y)
-                    t.setFont(font, self.size)
-                    t.textOut(s)
-                    canv.drawText(t)
-                    if r.rtl and r.arabic:
-                        canv._code.append("EMC")
-                    x += w
+                k = 0
+                while k < len(shaped):
+                    r = shaped[k][0]
+                    if not r.rtl:
+                        x = self._show(shaped[k], x, y)
+                        k += 1
+                        continue
+                    # A right-to-left stretch (Arabic runs with their spaces and punctuation):
+                    # one marked-content span whose ActualText gives text extractors the
+                    # logical characters (see _actual_text).
+                    end = k
+                    while end < len(shaped) and shaped[end][0].rtl:
+                        end += 1
+                    group = shaped[k:end]
+                    actual = _actual_text("".join(g[0].text for g in reversed(group)))
+                    canv._code.append(f"/Span <</ActualText <{_utf16_hex(actual)}>>> BDC")
+                    for item in group:
+                        x = self._show(item, x, y)
+                    canv._code.append("EMC")
+                    k = end
                 if sw and not self.base:
                     self._draw_suffix(x + 1, y)
                 y -= self.leading
+
+        def _show(self, item: tuple[Any, Any, str, float], x: float, y: float) -> float:
+            _run, text, font, width = item
+            t = self.canv.beginText(x, y)
+            t.setFont(font, self.size)
+            t.textOut(text)
+            self.canv.drawText(t)
+            return x + width
 
         def _draw_suffix(self, x: float, y: float) -> None:
             assert self.suffix is not None

@@ -18,6 +18,7 @@ from ui.cli.common import EXIT_USAGE, CliError, fail, open_services
 COMMAND_MODULES = [
     "ui.cli.core",
     "ui.cli.reliability",
+    "ui.cli.export",
 ]
 
 

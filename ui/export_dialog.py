@@ -1,0 +1,377 @@
+"""The export window: template, formats, selection, options and folder; runs in the background.
+
+Self-contained: ``ExportDialog(services, case_id, parent=None, quote_ids=None)``. The export is
+one service call (``services.exports.export``) on a thread pool; progress comes back through a
+signal; when done, the dialog offers to open the file or its folder.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QObject, QRunnable, QThreadPool, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from services.brief.model import BriefOptions, GroupBy, Selection, Template
+from services.errors import DomainError
+
+TEMPLATES = [
+    (Template.BRIEF, "Brief (2–4 pages)"),
+    (Template.DOSSIER, "Full dossier"),
+    (Template.QUOTES, "Quote sheet"),
+]
+FORMAT_LABELS = [("pdf", "PDF"), ("docx", "Word (.docx)"), ("csv", "CSV"), ("json", "JSON")]
+GROUPS = [
+    (GroupBy.SPEAKER, "Speaker"),
+    (GroupBy.SOURCE, "Source"),
+    (GroupBy.EVENT, "Event"),
+    (GroupBy.TAG, "Tag"),
+]
+
+
+class _Signals(QObject):
+    """Carries the export's outcome back to the GUI thread.
+
+    Signals:
+        progressed: (fraction 0..1, text).
+        finished: The ExportResult.
+        failed: The exception.
+    """
+
+    progressed = Signal(float, str)
+    finished = Signal(object)
+    failed = Signal(object)
+
+
+class _Progress:
+    """The services' Progress protocol, bridged to a Qt signal (thread-safe: queued)."""
+
+    def __init__(self, signals: _Signals, cancel: threading.Event) -> None:
+        self._signals = signals
+        self._cancel = cancel
+
+    def report(self, fraction: float, text: str) -> None:
+        self._signals.progressed.emit(float(fraction), text)
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+
+class _ExportTask(QRunnable):
+    def __init__(self, fn: Any, signals: _Signals) -> None:
+        super().__init__()
+        self._fn = fn
+        self.signals = signals
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never lost
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.finished.emit(result)
+
+
+class ExportDialog(QDialog):
+    """Export a case, or a selection of it, as a brief and/or data files.
+
+    Attributes:
+        services: The services (``services.exports`` does the work).
+        case_id: The case to export.
+        quote_ids: Hand-picked quotes (or a saved search's result), if any.
+        pool: The thread pool the export runs on (tests pass a synchronous one).
+        files: The files the last export wrote.
+
+    Signals:
+        export_finished: The list of paths written.
+        export_failed: The error message.
+    """
+
+    export_finished = Signal(list)
+    export_failed = Signal(str)
+
+    def __init__(
+        self,
+        services: Any,
+        case_id: int,
+        parent: QWidget | None = None,
+        quote_ids: list[int] | tuple[int, ...] | None = None,
+        pool: Any = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.case_id = case_id
+        self.quote_ids = tuple(quote_ids) if quote_ids is not None else None
+        self.pool = pool or QThreadPool.globalInstance()
+        self.files: list[Path] = []
+        self._cancel = threading.Event()
+        self._signals: _Signals | None = None
+        case = services.cases.get(case_id)
+        self.setWindowTitle(f"Export — {case.title}")
+        self._build(case)
+
+    # --- Layout
+
+    def _build(self, case: Any) -> None:
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        self.template_box = QComboBox()
+        for t, label in TEMPLATES:
+            self.template_box.addItem(label, t.value)
+        form.addRow("Template", self.template_box)
+
+        fmt_row = QHBoxLayout()
+        self.format_checks: dict[str, QCheckBox] = {}
+        for key, label in FORMAT_LABELS:
+            cb = QCheckBox(label)
+            cb.setChecked(key in ("pdf", "docx"))
+            cb.toggled.connect(self._update_buttons)
+            self.format_checks[key] = cb
+            fmt_row.addWidget(cb)
+        fmt_row.addStretch(1)
+        form.addRow("Formats", fmt_row)
+        lay.addLayout(form)
+
+        sel = QGroupBox("Selection")
+        sform = QFormLayout(sel)
+        self.scope_box = QComboBox()
+        self.scope_box.addItem("Whole case", "case")
+        self.scope_box.addItem("One person", "person")
+        self.scope_box.addItem("One tag", "tag")
+        self.scope_box.addItem("Date range", "dates")
+        if self.quote_ids is not None:
+            self.scope_box.addItem(f"Chosen quotes ({len(self.quote_ids)})", "quotes")
+            self.scope_box.setCurrentIndex(self.scope_box.count() - 1)
+        self.scope_box.currentIndexChanged.connect(self._update_scope)
+        sform.addRow("Export", self.scope_box)
+        self.person_box = QComboBox()
+        for p in self.services.people.list(self.case_id):
+            self.person_box.addItem(p.public_label if p.confidential else p.name, p.id)
+        sform.addRow("Person", self.person_box)
+        self.tag_box = QComboBox()
+        for name, _count in self.services.tags.list(self.case_id):
+            self.tag_box.addItem(name, name)
+        sform.addRow("Tag", self.tag_box)
+        dates = QHBoxLayout()
+        self.from_edit = QDateEdit(QDate.currentDate().addYears(-1))
+        self.to_edit = QDateEdit(QDate.currentDate())
+        for d in (self.from_edit, self.to_edit):
+            d.setCalendarPopup(True)
+            d.setDisplayFormat("d MMM yyyy")
+        dates.addWidget(self.from_edit)
+        dates.addWidget(QLabel("to"))
+        dates.addWidget(self.to_edit)
+        sform.addRow("Dates", dates)
+        lay.addWidget(sel)
+
+        opts = QGroupBox("Options")
+        oform = QFormLayout(opts)
+        self.group_box = QComboBox()
+        for g, label in GROUPS:
+            self.group_box.addItem(label, g.value)
+        oform.addRow("Group quotes by", self.group_box)
+        self.verified_check = QCheckBox("Only verified quotes")
+        self.notes_check = QCheckBox("Include my notes")
+        oform.addRow(self.verified_check)
+        oform.addRow(self.notes_check)
+        self.author_edit = QLineEdit(case.author)
+        self.author_edit.setPlaceholderText("Author or desk on the cover")
+        oform.addRow("Author or desk", self.author_edit)
+        lay.addWidget(opts)
+
+        out_row = QHBoxLayout()
+        self.folder_edit = QLineEdit(str(Path.home()))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        out_row.addWidget(self.folder_edit, 1)
+        out_row.addWidget(browse)
+        form2 = QFormLayout()
+        form2.addRow("Save into", out_row)
+        lay.addLayout(form2)
+
+        self.check_button = QPushButton("Check what will leave this computer")
+        self.check_button.clicked.connect(self.run_check)
+        lay.addWidget(self.check_button)
+        self.check_view = QPlainTextEdit()
+        self.check_view.setReadOnly(True)
+        self.check_view.setPlaceholderText(
+            "Names, aliases, contact details and source titles the files will carry. "
+            "Confidential people and sources are shown by their descriptor only."
+        )
+        self.check_view.setMaximumHeight(140)
+        lay.addWidget(self.check_view)
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(0)
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        lay.addWidget(self.progress_bar)
+        lay.addWidget(self.status_label)
+
+        done_row = QHBoxLayout()
+        self.open_file_button = QPushButton("Open file")
+        self.open_folder_button = QPushButton("Open folder")
+        self.open_file_button.clicked.connect(self.open_file)
+        self.open_folder_button.clicked.connect(self.open_folder)
+        for b in (self.open_file_button, self.open_folder_button):
+            b.setVisible(False)
+            done_row.addWidget(b)
+        done_row.addStretch(1)
+        lay.addLayout(done_row)
+
+        self.buttons = QDialogButtonBox()
+        self.export_button = self.buttons.addButton(
+            "Export", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.export_button.clicked.connect(self.start_export)
+        self.cancel_button.clicked.connect(self._close_or_cancel)
+        lay.addWidget(self.buttons)
+        self._update_scope()
+        self._update_buttons()
+
+    def _update_scope(self) -> None:
+        scope = self.scope_box.currentData()
+        self.person_box.setEnabled(scope == "person")
+        self.tag_box.setEnabled(scope == "tag")
+        self.from_edit.setEnabled(scope == "dates")
+        self.to_edit.setEnabled(scope == "dates")
+
+    def _update_buttons(self) -> None:
+        self.export_button.setEnabled(bool(self.formats()) and self._signals is None)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Save into", self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
+
+    # --- Reading the form
+
+    def formats(self) -> list[str]:
+        """The chosen formats, in order."""
+        return [k for k, cb in self.format_checks.items() if cb.isChecked()]
+
+    def selection(self) -> Selection:
+        """The chosen part of the case."""
+        scope = self.scope_box.currentData()
+        if scope == "person" and self.person_box.currentData() is not None:
+            return Selection(person_id=int(self.person_box.currentData()))
+        if scope == "tag" and self.tag_box.currentData():
+            return Selection(tag=str(self.tag_box.currentData()))
+        if scope == "dates":
+            return Selection(
+                date_from=self.from_edit.date().toPython(), date_to=self.to_edit.date().toPython()
+            )
+        if scope == "quotes" and self.quote_ids is not None:
+            return Selection(quote_ids=self.quote_ids)
+        return Selection()
+
+    def options(self) -> BriefOptions:
+        """The brief options the form describes."""
+        return BriefOptions(
+            template=Template(self.template_box.currentData()),
+            group_by=GroupBy(self.group_box.currentData()),
+            only_verified=self.verified_check.isChecked(),
+            include_notes=self.notes_check.isChecked(),
+            selection=self.selection(),
+            author=self.author_edit.text().strip(),
+        )
+
+    # --- Actions
+
+    def run_check(self) -> None:
+        """Show what the export will reveal (quick: runs on the GUI thread)."""
+        try:
+            items = self.services.exports.precheck(self.case_id, self.options())
+        except DomainError as exc:
+            self.check_view.setPlainText(exc.message)
+            return
+        lines = [i.line() for i in items] or ["Nothing: the selection is empty."]
+        self.check_view.setPlainText("\n".join(lines))
+
+    def start_export(self) -> None:
+        """Run the export on the thread pool."""
+        formats = self.formats()
+        if not formats or self._signals is not None:
+            return
+        options = self.options()
+        folder = self.folder_edit.text().strip() or str(Path.home())
+        self._cancel.clear()
+        signals = _Signals()
+        signals.progressed.connect(self._on_progress)
+        signals.finished.connect(self._on_finished)
+        signals.failed.connect(self._on_failed)
+        self._signals = signals
+        self.export_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self.status_label.setText("Exporting…")
+        progress = _Progress(signals, self._cancel)
+        exports = self.services.exports
+        case_id = self.case_id
+
+        def work() -> Any:
+            return exports.export(case_id, options, folder, formats, progress)
+
+        self.pool.start(_ExportTask(work, signals))
+
+    def _on_progress(self, fraction: float, text: str) -> None:
+        self.progress_bar.setValue(int(fraction * 100))
+        self.status_label.setText(text)
+
+    def _on_finished(self, result: Any) -> None:
+        self._signals = None
+        self.files = list(result.files)
+        self.progress_bar.setValue(100)
+        names = ", ".join(p.name for p in self.files)
+        self.status_label.setText(f"Written: {names}" if self.files else "Cancelled.")
+        for b in (self.open_file_button, self.open_folder_button):
+            b.setVisible(bool(self.files))
+        self.cancel_button.setText("Close")
+        self._update_buttons()
+        self.export_finished.emit([str(p) for p in self.files])
+
+    def _on_failed(self, exc: Any) -> None:
+        self._signals = None
+        message = exc.message if isinstance(exc, DomainError) else f"Export failed: {exc}"
+        self.status_label.setText(message)
+        self.cancel_button.setText("Close")
+        self._update_buttons()
+        self.export_failed.emit(message)
+
+    def _close_or_cancel(self) -> None:
+        if self._signals is not None:
+            self._cancel.set()
+            self.status_label.setText("Cancelling…")
+        else:
+            self.reject()
+
+    def open_file(self) -> None:
+        """Open the first file written with the desktop's viewer."""
+        if self.files:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.files[0])))
+
+    def open_folder(self) -> None:
+        """Open the folder the files were written into."""
+        if self.files:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.files[0].parent)))
