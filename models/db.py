@@ -334,7 +334,7 @@ def upgrade(engine: Engine, backup: bool = True) -> Path | None:
     try:
         command.upgrade(alembic_config(engine), "head")
     except Exception as exc:
-        raise StoreError(f"could not upgrade the store's schema: {exc}") from exc
+        raise StoreError(f"could not upgrade the store's schema: {_first_line(exc)}") from exc
     return backup_path
 
 

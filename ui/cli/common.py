@@ -30,10 +30,10 @@ class CliError(Exception):
 
 
 def fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
-    """Stop with one line on stderr."""
-    raise CliError(
-        message if message.startswith("sourcebook") else f"sourcebook: {message}", status
-    )
+    """Stop with one line on stderr (only the first line of a longer message)."""
+    lines = message.strip().splitlines()
+    line = lines[0] if lines else "failed"
+    raise CliError(line if line.startswith("sourcebook") else f"sourcebook: {line}", status)
 
 
 def open_services(db: str | None) -> Services:
