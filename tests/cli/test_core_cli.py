@@ -500,3 +500,18 @@ def test_bad_input_on_the_server_changes_nothing(
         status, _, err = cli(capsys, pg_url, *args)
         assert status == 2, err
     assert counts() == before
+
+
+def test_a_multi_line_error_is_shown_as_one_line(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from services.cases import CaseService
+    from services.errors import DomainError
+
+    def broken(self: CaseService) -> None:
+        raise DomainError("the store is not available: disk full\n[SQL: SELECT ...]")
+
+    monkeypatch.setattr(CaseService, "list", broken)
+    status, out, err = cli(capsys, str(demo_db), "cases")
+    assert status == 2 and out == ""
+    assert err == "sourcebook: the store is not available: disk full\n"
