@@ -12,6 +12,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from models.db import StoreError
+from services.errors import DomainError
 from ui.cli.common import EXIT_USAGE, CliError, fail, open_services
 
 # Modules that add subcommands, in the order they appear in --help.
@@ -71,3 +73,9 @@ def run(argv: Sequence[str]) -> int:
     except CliError as exc:
         print(exc.message, file=sys.stderr)
         return exc.status
+    except (DomainError, StoreError) as exc:  # a command without @guard: same one line
+        try:
+            fail(str(exc))
+        except CliError as one_line:
+            print(one_line.message, file=sys.stderr)
+            return one_line.status
