@@ -7,6 +7,7 @@ signal; when done, the dialog offers to open the file or its folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 from typing import Any
@@ -280,8 +281,10 @@ class ExportDialog(QDialog):
         if scope == "tag" and self.tag_box.currentData():
             return Selection(tag=str(self.tag_box.currentData()))
         if scope == "dates":
+            d1, d2 = self.from_edit.date(), self.to_edit.date()
             return Selection(
-                date_from=self.from_edit.date().toPython(), date_to=self.to_edit.date().toPython()
+                date_from=dt.date(d1.year(), d1.month(), d1.day()),
+                date_to=dt.date(d2.year(), d2.month(), d2.day()),
             )
         if scope == "quotes" and self.quote_ids is not None:
             return Selection(quote_ids=self.quote_ids)
