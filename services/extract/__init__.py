@@ -1,0 +1,1 @@
+"""Assisted extraction: proposals of quotes, speakers, people, places and dates from a source."""
