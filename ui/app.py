@@ -1,0 +1,96 @@
+"""Starting the window: fonts, palette, error hook, services, the main window.
+
+``python main.py`` calls :func:`run_app`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from types import TracebackType
+from typing import Any
+
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+log = logging.getLogger(__name__)
+
+UI_FONT = "Noto Sans"
+UI_FONT_SIZE = 10  # points
+
+
+def register_fonts() -> list[str]:
+    """Register the bundled Latin and Arabic fonts; returns the family names now available."""
+    from services.fonts import font_files
+
+    families: list[str] = []
+    try:
+        files = font_files().all()
+    except FileNotFoundError as exc:
+        log.warning("bundled fonts missing: %s", exc)
+        return families
+    for path in files:
+        fid = QFontDatabase.addApplicationFont(str(path))
+        if fid >= 0:
+            families.extend(QFontDatabase.applicationFontFamilies(fid))
+    return families
+
+
+def setup_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with names, bundled fonts and the system palette."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("Sourcebook")
+    app.setApplicationName("Sourcebook")
+    app.setApplicationDisplayName("Sourcebook")
+    families = register_fonts()
+    if UI_FONT in families:
+        font = QFont(UI_FONT, UI_FONT_SIZE)
+        # Arabic falls back to the bundled Noto Sans Arabic rather than whatever the system has.
+        QFont.insertSubstitution(UI_FONT, "Noto Sans Arabic")
+        app.setFont(font)
+    # Fusion follows the system's light or dark colour scheme (Qt 6.5+) on every platform.
+    app.setStyle("Fusion")
+    return app
+
+
+def install_excepthook(show: Any) -> None:
+    """Turn unexpected exceptions into one plain sentence (``show(text)``); log the details."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, exc, tb)))
+        from services.errors import DomainError
+
+        if isinstance(exc, DomainError):
+            show(exc.message)
+        else:
+            show(f"Something went wrong ({kind.__name__}: {exc}). Your work is saved.")
+
+    sys.excepthook = hook
+
+
+def run_app(db: str | None = None, settings_path: str | None = None) -> int:
+    """Open the store ``db`` and run the window until it closes; returns the exit status."""
+    app = setup_application()
+    from models.db import StoreError
+    from services.container import Services
+    from services.errors import DomainError
+
+    try:
+        services = Services.open(db)
+    except (StoreError, DomainError) as exc:
+        QMessageBox.critical(None, "Sourcebook", f"The case file could not be opened: {exc}")
+        return 2
+    from ui.main_window import MainWindow
+    from ui.settings import WindowSettings, make_settings
+
+    window = MainWindow(services, WindowSettings(make_settings(settings_path)))
+    install_excepthook(window.show_error)
+    window.show()
+    try:
+        return int(app.exec())
+    finally:
+        services.close()

@@ -1,0 +1,354 @@
+"""The editor panel: every field of the selected quote, person, event or source.
+
+Each field commits when the user leaves it (no Save button). The panel does not write: it emits
+``edit_requested`` / ``tags_requested`` / ``aliases_requested`` and the window pushes the undo
+command that calls the service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QWidget,
+)
+
+from models.dates import PartialDate
+from models.entities import (
+    INFORMATION_CREDIBILITY,
+    SOURCE_RELIABILITY,
+    Confidentiality,
+    PersonKind,
+    QuoteStatus,
+    SourceKind,
+)
+
+TAG_SEPARATOR = ","
+ALIAS_SEPARATOR = ";"  # aliases may contain commas (and Arabic text uses its own comma)
+
+
+class FieldError(ValueError):
+    """A field's text cannot be turned into a value (shown in the message bar)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One editable field: key in the service, label, widget kind and choices."""
+
+    key: str
+    label: str
+    widget: str = "line"  # line | text | combo | check | date | day
+    choices: tuple[str, ...] = ()
+
+
+def _enum_values(e: Any) -> tuple[str, ...]:
+    return tuple(x.value for x in e)
+
+
+FIELDS: dict[str, tuple[Field, ...]] = {
+    "quote": (
+        Field("speaker", "Speaker", "speaker"),
+        Field("status", "Status", "combo", _enum_values(QuoteStatus)),
+        Field("said", "Said on", "date"),
+        Field("checked_by", "Checked by"),
+        Field("note", "Note", "text"),
+        Field("language", "Language"),
+        Field("translation", "Translation", "text"),
+        Field("translation_language", "Translation language"),
+        Field("translator", "Translator"),
+    ),
+    "person": (
+        Field("name", "Name"),
+        Field("kind", "Kind", "combo", _enum_values(PersonKind)),
+        Field("role", "Role"),
+        Field("contact", "Contact"),
+        Field("confidential", "Confidential", "check"),
+        Field("descriptor", "Shown outside as"),
+        Field("notes", "Notes", "text"),
+    ),
+    "event": (
+        Field("title", "Title"),
+        Field("date", "Date", "date"),
+        Field("place_id", "Place", "place"),
+        Field("description", "Description", "text"),
+    ),
+    "source": (
+        Field("title", "Title"),
+        Field("kind", "Kind", "combo", _enum_values(SourceKind)),
+        Field("author", "Author"),
+        Field("publisher", "Publisher"),
+        Field("url", "Address (URL)"),
+        Field("published_on", "Published on", "day"),
+        Field("language", "Language"),
+        Field("reliability", "Reliability (A–F)", "combo", ("", *SOURCE_RELIABILITY)),
+        Field("credibility", "Credibility (1–6)", "combo", ("", *INFORMATION_CREDIBILITY)),
+        Field("confidentiality", "Confidentiality", "combo", _enum_values(Confidentiality)),
+        Field("descriptor", "Shown outside as"),
+        Field("note", "Note", "text"),
+    ),
+}
+
+
+class _NoteEdit(QPlainTextEdit):
+    """A multi-line field that commits when it loses focus."""
+
+    left = Signal()
+
+    def focusOutEvent(self, event: Any) -> None:  # noqa: N802
+        """Commit on leaving."""
+        super().focusOutEvent(event)
+        self.left.emit()
+
+
+def parse_date_field(text: str) -> PartialDate | None:
+    """A partial date from the text a user typed ("late 2021-01"), None when blank."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return PartialDate.parse(text)
+    except ValueError as exc:
+        raise FieldError(str(exc)) from None
+
+
+def split_list(text: str, sep: str) -> list[str]:
+    """Items of a separated list, trimmed, blanks dropped."""
+    return [x.strip() for x in text.split(sep) if x.strip()]
+
+
+class EditorPanel(QScrollArea):
+    """Edits the selected item's fields.
+
+    Signals:
+        edit_requested: (kind, id, old values, new values).
+        tags_requested: (kind, id, old tags, new tags).
+        aliases_requested: (person id, old aliases, new aliases).
+        speaker_requested: (quote id, speaker name) — the window resolves or creates the person.
+        failed: A plain-language message about a field that could not be read.
+    """
+
+    edit_requested = Signal(str, int, object, object)
+    tags_requested = Signal(str, int, object, object)
+    aliases_requested = Signal(int, object, object)
+    speaker_requested = Signal(int, str)
+    failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.kind = ""
+        self.dto: Any = None
+        self.widgets: dict[str, QWidget] = {}
+        self._tag_model = QStringListModel(self)
+        self._name_model = QStringListModel(self)
+        self._places: list[tuple[int | None, str]] = [(None, "")]
+        self._loading = False
+        self.show_nothing()
+
+    # --- Completions
+
+    def set_tag_names(self, names: Sequence[str]) -> None:
+        """Tags offered by the tag completer."""
+        self._tag_model.setStringList(list(names))
+
+    def set_person_names(self, names: Sequence[str]) -> None:
+        """Names and aliases offered by the speaker completer."""
+        self._name_model.setStringList(list(names))
+
+    def set_places(self, places: Sequence[tuple[int, str]]) -> None:
+        """Places offered for events."""
+        self._places = [(None, ""), *places]
+
+    # --- Building the form
+
+    def show_nothing(self) -> None:
+        """An empty panel."""
+        self.kind, self.dto, self.widgets = "", None, {}
+        label = QLabel("<i>Select a quote, person, event or source to edit it here.</i>")
+        label.setWordWrap(True)
+        self.setWidget(label)
+
+    def show_item(self, kind: str, dto: Any) -> None:
+        """Edit ``dto`` (a QuoteDTO, PersonDTO, EventDTO or SourceDTO)."""
+        self._loading = True
+        self.kind, self.dto = kind, dto
+        form_host = QWidget()
+        form = QFormLayout(form_host)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.widgets = {}
+        for f in FIELDS[kind]:
+            w = self._make(f, dto)
+            self.widgets[f.key] = w
+            form.addRow(f.label, w)
+        if kind == "person":
+            aliases = QLineEdit(f"{ALIAS_SEPARATOR} ".join(dto.aliases))
+            aliases.setToolTip("Separate aliases with “;”")
+            aliases.editingFinished.connect(self._commit_aliases)
+            self.widgets["aliases"] = aliases
+            form.addRow("Aliases", aliases)
+        tags = QLineEdit(f"{TAG_SEPARATOR} ".join(dto.tags))
+        tags.setToolTip("Separate tags with commas")
+        completer = QCompleter(self._tag_model, tags)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        tags.setCompleter(completer)
+        tags.editingFinished.connect(self._commit_tags)
+        self.widgets["tags"] = tags
+        form.addRow("Tags", tags)
+        self.setWidget(form_host)
+        self._loading = False
+
+    def update_item(self, dto: Any) -> None:
+        """Show fresh values of the item being edited, keeping the widgets (and the focus)."""
+        if self.dto is None or dto.id != self.dto.id:
+            return
+        self._loading = True
+        try:
+            self.dto = dto
+            for f in FIELDS[self.kind]:
+                w: Any = self.widgets[f.key]
+                if w.hasFocus():
+                    continue
+                value = self._current(f.key, dto)
+                if f.widget == "combo":
+                    w.setCurrentText(value)
+                elif f.widget == "place":
+                    w.setCurrentIndex(max(w.findData(value), 0))
+                elif f.widget == "check":
+                    w.setChecked(bool(value))
+                elif f.widget == "text":
+                    if w.toPlainText() != value:
+                        w.setPlainText(value)
+                elif w.text() != value:
+                    w.setText(value)
+            if "aliases" in self.widgets:
+                self.widgets["aliases"].setText(  # type: ignore[attr-defined]
+                    f"{ALIAS_SEPARATOR} ".join(dto.aliases)
+                )
+            self.widgets["tags"].setText(f"{TAG_SEPARATOR} ".join(dto.tags))  # type: ignore[attr-defined]
+        finally:
+            self._loading = False
+
+    def _make(self, f: Field, dto: Any) -> QWidget:
+        value = self._current(f.key, dto)
+        commit: Callable[[], None] = lambda: self._commit(f)  # noqa: E731
+        if f.widget == "combo":
+            w: Any = QComboBox()
+            w.addItems(list(f.choices))
+            w.setCurrentText(value)
+            w.currentIndexChanged.connect(commit)
+        elif f.widget == "place":
+            w = QComboBox()
+            for pid, name in self._places:
+                w.addItem(name, pid)
+            idx = next((i for i, (pid, _) in enumerate(self._places) if pid == value), 0)
+            w.setCurrentIndex(idx)
+            w.currentIndexChanged.connect(commit)
+        elif f.widget == "check":
+            w = QCheckBox()
+            w.setChecked(bool(value))
+            w.toggled.connect(commit)
+        elif f.widget == "text":
+            w = _NoteEdit(value)
+            w.setMaximumHeight(80)
+            w.left.connect(commit)
+        else:
+            w = QLineEdit(value)
+            if f.widget == "date":
+                w.setPlaceholderText("2021-01-25, 2021-01, late 2021-01, 2021, a..b")
+            elif f.widget == "day":
+                w.setPlaceholderText("YYYY-MM-DD")
+            elif f.widget == "speaker":
+                completer = QCompleter(self._name_model, w)
+                completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+                completer.setFilterMode(Qt.MatchFlag.MatchContains)
+                w.setCompleter(completer)
+                w.setPlaceholderText("Name or alias (a new name creates the person)")
+            w.editingFinished.connect(commit)
+        return w  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _current(key: str, dto: Any) -> Any:
+        """The field's value as the widget shows it."""
+        if key == "speaker":
+            return dto.speaker_name or ""
+        value = getattr(dto, key)
+        if key in ("said", "date"):
+            return value.iso() if value is not None else ""
+        if key == "published_on":
+            return value.isoformat() if value else ""
+        if hasattr(value, "value"):
+            return value.value
+        if key == "place_id" or isinstance(value, bool):
+            return value
+        return "" if value is None else str(value)
+
+    # --- Committing
+
+    def _read(self, f: Field) -> Any:
+        w: Any = self.widgets[f.key]
+        if f.widget == "combo":
+            return w.currentText() or None
+        if f.widget == "place":
+            return w.currentData()
+        if f.widget == "check":
+            return w.isChecked()
+        if f.widget == "text":
+            return w.toPlainText()
+        text = w.text()
+        if f.widget == "date":
+            return parse_date_field(text)
+        if f.widget == "day":
+            if not text.strip():
+                return None
+            try:
+                return dt.date.fromisoformat(text.strip())
+            except ValueError:
+                raise FieldError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+        return text
+
+    def _commit(self, f: Field) -> None:
+        if self._loading or self.dto is None:
+            return
+        try:
+            new = self._read(f)
+        except FieldError as exc:
+            self.failed.emit(str(exc))
+            return
+        if f.key == "speaker":
+            if new.strip() != (self.dto.speaker_name or ""):
+                self.speaker_requested.emit(self.dto.id, new.strip())
+            return
+        old = getattr(self.dto, f.key)
+        if hasattr(old, "value") and not isinstance(old, PartialDate):
+            old = old.value
+        if new == old or (f.widget == "combo" and (new or None) == (old or None)):
+            return
+        self.edit_requested.emit(self.kind, self.dto.id, {f.key: old}, {f.key: new})
+
+    def _commit_tags(self) -> None:
+        if self._loading or self.dto is None:
+            return
+        w: Any = self.widgets["tags"]
+        new = split_list(w.text(), TAG_SEPARATOR)
+        if sorted(new) != sorted(self.dto.tags):
+            self.tags_requested.emit(self.kind, self.dto.id, list(self.dto.tags), new)
+
+    def _commit_aliases(self) -> None:
+        if self._loading or self.dto is None:
+            return
+        w: Any = self.widgets["aliases"]
+        new = split_list(w.text(), ALIAS_SEPARATOR)
+        if new != list(self.dto.aliases):
+            self.aliases_requested.emit(self.dto.id, list(self.dto.aliases), new)

@@ -1,0 +1,1127 @@
+"""The main window: four linked panes (Sources, Quotes, People, Events), the reader and cards.
+
+Selecting something links the other panes to it: a person shows their quotes, events and
+sources; an event its people, quotes and sources; a source its quotes and the people it
+mentions; a quote opens its source in the reader with the span highlighted. Back and Forward
+walk the selection history. Every edit is a QUndoCommand (``ui/commands.py``) calling services.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressDialog,
+    QPushButton,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from services.container import Services
+from services.errors import DomainError
+from ui import commands as cmd
+from ui.cards import CardView
+from ui.editors import EditorPanel
+from ui.panes.table_pane import TablePane
+from ui.reader_view import ReaderView
+from ui.settings import LAYOUT_VERSION, WindowSettings
+from ui.table_models import (
+    EventsTableModel,
+    PeopleTableModel,
+    QuotesTableModel,
+    SourcesTableModel,
+)
+from ui.timeline_view import TimelineView
+from ui.workers import ProgressBridge, TaskSignals, run_task
+
+log = logging.getLogger(__name__)
+
+SEARCH_DELAY = 250  # ms of typing pause before a search runs
+POLL_INTERVAL = 5000  # ms between checks for colleagues' changes
+TIMELINE_LIMIT = 2000  # events drawn on the timeline at most
+
+KIND_NOUN = {"quote": "quote", "person": "person", "event": "event", "source": "source"}
+
+
+class MessageBar(QWidget):
+    """A dismissable line at the top of the window for errors and notices, in plain words."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        close = QPushButton("Dismiss")
+        close.clicked.connect(self.hide)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(close)
+        self.setAutoFillBackground(True)
+        self.hide()
+
+    def show_message(self, text: str, error: bool = True) -> None:
+        """Show ``text`` (an error in red, a notice in the normal colour)."""
+        colour = "#b00020" if error else self.palette().text().color().name()
+        self.label.setStyleSheet(f"color: {colour}")
+        self.label.setText(text)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    """The journalist's window over one store.
+
+    Attributes:
+        svc: The services.
+        undo_stack: Edits of the open case.
+        case_id: The open case.
+        focus: The selection the panes are linked to, as (kind, id), or None.
+
+    Signals:
+        case_opened: Id of the case now shown.
+        search_finished: After search results filled the panes.
+    """
+
+    case_opened = Signal(int)
+    search_finished = Signal()
+
+    def __init__(self, services: Services, settings: WindowSettings) -> None:
+        super().__init__()
+        self.svc = services
+        self.settings = settings
+        self.case_id: int | None = None
+        self.focus: tuple[str, int] | None = None
+        self.history: list[tuple[str, int]] = []
+        self.history_pos = -1
+        self.current_quote_id: int | None = None
+        self.confirm: Callable[[str], bool] = self._ask_yes_no
+        self.ask_speaker: Callable[[], str | None] = self._ask_speaker
+        self._closing = False
+        self._search_seq = 0
+        self.setWindowTitle("Sourcebook")
+        self.setObjectName("mainWindow")
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.indexChanged.connect(self._after_edit)
+        cmd.ServiceCommand.report = self.show_error
+
+        self._build_panes()
+        self._build_actions()
+        self._build_toolbar_and_menus()
+        self._build_status()
+        self._restore_layout()
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY)
+        self._search_timer.timeout.connect(self._run_search)
+        self._poll_timer = QTimer(self)
+        self._poll_timer.setInterval(POLL_INTERVAL)
+        self._poll_timer.timeout.connect(self._poll_changes)
+
+        self.reload_cases()
+        last = settings.last_case
+        ids: list[int] = [int(self.case_combo.itemData(i)) for i in range(self.case_combo.count())]
+        if ids:
+            self.open_case(last if last is not None and last in ids else ids[0])
+        self._poll_timer.start()
+
+    # --- Building
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_panes(self) -> None:
+        self.quotes = TablePane(QuotesTableModel(self))
+        self.people = TablePane(PeopleTableModel(self))
+        self.sources = TablePane(SourcesTableModel(self))
+        self.events = TablePane(EventsTableModel(self))
+        self.events.accept_drops()
+        self.events.model.link_requested.connect(self.link_to_event)
+        self.timeline = TimelineView()
+        self.timeline.event_clicked.connect(lambda i: self.select_item("event", i))
+        self.events_tabs = QTabWidget()
+        self.events_tabs.addTab(self.events, "List")
+        self.events_tabs.addTab(self.timeline, "Timeline")
+        self.panes = {
+            "source": self.sources,
+            "quote": self.quotes,
+            "person": self.people,
+            "event": self.events,
+        }
+        for kind, pane in self.panes.items():
+            pane.item_selected.connect(lambda i, k=kind: self.select_item(k, i))
+
+        self.reader = ReaderView()
+        self.reader.quote_requested.connect(self.create_quote)
+        self.message_bar = MessageBar()
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.message_bar)
+        lay.addWidget(self.reader, 1)
+        self.setCentralWidget(central)
+
+        left, right, bottom = (
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
+        self.docks = {
+            "source": self._dock("Sources", "sourcesDock", self.sources, left),
+            "person": self._dock("People", "peopleDock", self.people, left),
+            "quote": self._dock("Quotes", "quotesDock", self.quotes, bottom),
+            "event": self._dock("Events", "eventsDock", self.events_tabs, right),
+        }
+        self.card = CardView()
+        self.editor = EditorPanel()
+        self.editor.edit_requested.connect(self._on_edit_requested)
+        self.editor.tags_requested.connect(self._on_tags_requested)
+        self.editor.aliases_requested.connect(
+            lambda pid, old, new: self.push(cmd.SetAliasesCommand(self.svc, pid, old, new))
+        )
+        self.editor.speaker_requested.connect(self._on_speaker_requested)
+        self.editor.failed.connect(self.show_error)
+        self.card_dock = self._dock("Card", "cardDock", self.card, right)
+        self.editor_dock = self._dock("Edit", "editorDock", self.editor, right)
+        self.splitDockWidget(self.docks["event"], self.card_dock, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.card_dock, self.editor_dock)
+        self.card_dock.raise_()
+        self.splitDockWidget(self.docks["source"], self.docks["person"], Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.docks["source"], self.docks["event"]], [330, 360], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks([self.docks["quote"]], [230], Qt.Orientation.Vertical)
+
+        self.review_dock: QDockWidget | None = None
+        self.review_pane: Any = None
+        if importlib.util.find_spec("ui.review_pane") is not None:
+            try:
+                from ui.review_pane import ReviewPane  # type: ignore[import-not-found,unused-ignore]
+
+                self.review_pane = ReviewPane(self.svc)
+                self.review_pane.proposals_accepted.connect(lambda *_: self.refresh())
+                self.review_dock = self._dock(
+                    "Suggested quotes", "reviewDock", self.review_pane, right
+                )
+                self.tabifyDockWidget(self.editor_dock, self.review_dock)
+                self.review_dock.hide()
+            except Exception as exc:  # noqa: BLE001 - a colleague's pane must not stop the window
+                log.warning("review pane unavailable: %s", exc)
+
+    def _action(
+        self, text: str, slot: Callable[..., Any], shortcut: Any = None, tip: str = ""
+    ) -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            a.setToolTip(tip)
+            a.setStatusTip(tip)
+        a.triggered.connect(lambda *_: slot())
+        self.addAction(a)
+        return a
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.act_quote = a(
+            "&Quote selection", self.quote_selection, "Ctrl+Q", "Make a quote of the selected text"
+        )
+        self.act_back = a(
+            "&Back", self.go_back, QKeySequence.StandardKey.Back, "Previous selection"
+        )
+        self.act_forward = a(
+            "&Forward", self.go_forward, QKeySequence.StandardKey.Forward, "Next selection"
+        )
+        self.act_back.setShortcuts([QKeySequence("Alt+Left")])
+        self.act_forward.setShortcuts([QKeySequence("Alt+Right")])
+        self.act_show_all = a(
+            "Show &all", self.show_all, "Esc", "Unlink the panes: show everything"
+        )
+        self.act_search = a("&Search", self.focus_search, QKeySequence.StandardKey.Find)
+        self.act_delete = a("&Delete…", self.delete_selected, QKeySequence.StandardKey.Delete)
+        self.act_new_note = a("&New note…", self.new_note, "Ctrl+N", "Type interview notes")
+        self.act_import = a("&Import files…", self.import_dialog, "Ctrl+I")
+        self.act_export = a("&Export…", self.export_dialog, "Ctrl+E")
+        self.act_new_case = a("New &case…", self.new_case)
+        self.act_demo = a("Open the &demo case", self.open_demo)
+        self.act_merge = a("&Merge into…", self.merge_person)
+        self.act_suggest = a("&Suggest quotes…", self.suggest_quotes)
+        self.act_suggest.setEnabled(self.review_pane is not None)
+        self.act_export.setEnabled(importlib.util.find_spec("ui.export_dialog") is not None)
+        self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
+        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.addAction(self.act_undo)
+        self.addAction(self.act_redo)
+        self.pane_actions = []
+        for n, kind in enumerate(("source", "quote", "person", "event"), start=1):
+            self.pane_actions.append(
+                a(self.docks[kind].windowTitle(), lambda k=kind: self.focus_pane(k), f"Alt+{n}")
+            )
+
+    def _build_toolbar_and_menus(self) -> None:
+        tb = QToolBar("Main")
+        tb.setObjectName("mainToolbar")
+        self.addToolBar(tb)
+        self.case_combo = QComboBox()
+        self.case_combo.setObjectName("caseCombo")
+        self.case_combo.setMinimumContentsLength(24)
+        self.case_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.case_combo.setToolTip("Switch case")
+        self.case_combo.activated.connect(
+            lambda i: self.open_case(int(self.case_combo.itemData(i)))
+        )
+        tb.addWidget(QLabel(" Case: "))
+        tb.addWidget(self.case_combo)
+        tb.addSeparator()
+        tb.addAction(self.act_back)
+        tb.addAction(self.act_forward)
+        tb.addAction(self.act_show_all)
+        tb.addSeparator()
+        tb.addAction(self.act_quote)
+        tb.addAction(self.act_new_note)
+        tb.addAction(self.act_import)
+        tb.addSeparator()
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("searchEdit")
+        self.search_edit.setPlaceholderText("Search (Ctrl+F)")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setMaximumWidth(320)
+        self.search_edit.textChanged.connect(self._search_changed)
+        tb.addWidget(self.search_edit)
+        self.focus_label = QLabel()
+        self.focus_label.setObjectName("focusLabel")
+        tb.addWidget(self.focus_label)
+
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        for a in (
+            self.act_new_case,
+            self.act_demo,
+            None,
+            self.act_new_note,
+            self.act_import,
+            self.act_export,
+            None,
+            self.act_quit,
+        ):
+            f.addSeparator() if a is None else f.addAction(a)
+        e = mb.addMenu("&Edit")
+        for a in (
+            self.act_undo,
+            self.act_redo,
+            None,
+            self.act_quote,
+            self.act_delete,
+            None,
+            self.act_search,
+        ):
+            e.addSeparator() if a is None else e.addAction(a)
+        p = mb.addMenu("&Person")
+        p.addAction(self.act_merge)
+        s = mb.addMenu("&Source")
+        s.addAction(self.act_suggest)
+        v = mb.addMenu("&View")
+        for a in (self.act_back, self.act_forward, self.act_show_all, None, *self.pane_actions):
+            v.addSeparator() if a is None else v.addAction(a)
+        v.addSeparator()
+        for d in (*self.docks.values(), self.card_dock, self.editor_dock):
+            v.addAction(d.toggleViewAction())
+
+    def _build_status(self) -> None:
+        self.backup_label = QLabel()
+        self.count_label = QLabel()
+        self.statusBar().addWidget(self.count_label, 1)
+        self.statusBar().addPermanentWidget(self.backup_label)
+        self._show_backup()
+
+    # --- Layout persistence
+
+    def _restore_layout(self) -> None:
+        if self.settings.geometry is not None:
+            self.restoreGeometry(self.settings.geometry)
+        else:
+            self.resize(1400, 860)
+        if self.settings.state is not None:
+            self.restoreState(self.settings.state, LAYOUT_VERSION)
+        for kind, pane in self.panes.items():
+            h = self.settings.header(kind)
+            if h is not None:
+                pane.view.horizontalHeader().restoreState(h)
+            else:
+                pane.view.setColumnWidth(0, 260 if kind != "quote" else 520)
+
+    def save_layout(self) -> None:
+        """Remember geometry, docks, column widths and the open case."""
+        self.settings.save_window(self.saveGeometry(), self.saveState(LAYOUT_VERSION))
+        for kind, pane in self.panes.items():
+            self.settings.save_header(kind, pane.view.horizontalHeader().saveState())
+        if self.case_id is not None:
+            self.settings.save_case(self.case_id)
+        self.settings.sync()
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802
+        """Save the layout; every edit is already saved."""
+        self._closing = True
+        self._poll_timer.stop()
+        self.save_layout()
+        if cmd.ServiceCommand.report == self.show_error:
+            cmd.ServiceCommand.report = None
+        super().closeEvent(event)
+
+    # --- Messages
+
+    def show_error(self, text: str) -> None:
+        """Show a plain-language error in the message bar."""
+        self.message_bar.show_message(text, error=True)
+
+    def show_notice(self, text: str) -> None:
+        """Show a notice in the message bar."""
+        self.message_bar.show_message(text, error=False)
+
+    def _task_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, DomainError):
+            self.show_error(exc.message)
+        else:
+            log.error("task failed", exc_info=exc)
+            self.show_error(f"Something went wrong: {exc}")
+
+    def _guard(self, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except DomainError as exc:
+            self.show_error(exc.message)
+            return None
+
+    def _ask_yes_no(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "Sourcebook", question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # --- Cases
+
+    def reload_cases(self) -> None:
+        """Fill the case switcher."""
+        self.case_combo.blockSignals(True)
+        self.case_combo.clear()
+        for c in self.svc.cases.list():
+            self.case_combo.addItem(c.title, c.id)
+        self.case_combo.blockSignals(False)
+
+    def open_case(self, case_id: int) -> None:
+        """Show a case in every pane."""
+        self.case_id = case_id
+        idx = self.case_combo.findData(case_id)
+        if idx >= 0:
+            self.case_combo.setCurrentIndex(idx)
+            self.setWindowTitle(f"{self.case_combo.itemText(idx)} — Sourcebook")
+        self.undo_stack.clear()
+        self.history, self.history_pos = [], -1
+        self.focus = None
+        self.current_quote_id = None
+        self.reader.clear()
+        self.card.show_nothing()
+        self.editor.show_nothing()
+        self.settings.save_case(case_id)
+        self._apply_filters({})
+        self._refresh_completions()
+        self._update_counts()
+        run_task(lambda: self.svc.changes.reset(case_id))
+        self.case_opened.emit(case_id)
+
+    def new_case(self) -> None:
+        """Ask for a title and create a case."""
+        title, ok = QInputDialog.getText(self, "New case", "Title of the case:")
+        if ok and title.strip():
+            c = self._guard(lambda: self.svc.cases.create(title.strip()))
+            if c is not None:
+                self.reload_cases()
+                self.open_case(c.id)
+
+    def open_demo(self) -> None:
+        """Create the sample case and open it."""
+        from services.demo import build_demo
+
+        c = self._guard(lambda: build_demo(self.svc))
+        if c is not None:
+            self.reload_cases()
+            self.open_case(c.id)
+
+    # --- Linking
+
+    def _fetcher(self, kind: str, **filters: Any) -> Callable[[int, int], Sequence[Any]]:
+        case_id = self.case_id
+        assert case_id is not None
+        svc = self.svc
+        if kind == "quote":
+            return lambda o, n: svc.quotes.list(case_id, offset=o, limit=n, **filters)
+        if kind == "person":
+            return lambda o, n: svc.people.list(case_id, offset=o, limit=n, **filters)
+        if kind == "source":
+            return lambda o, n: svc.sources.list(case_id, offset=o, limit=n, **filters)
+        return lambda o, n: svc.events.list(case_id, offset=o, limit=n, **filters)
+
+    def _apply_filters(self, filters: dict[str, dict[str, Any] | None]) -> None:
+        """Point each pane at its filtered list.
+
+        A pane missing from ``filters`` shows all; a pane mapped to None keeps what it shows.
+        """
+        if self.case_id is None:
+            return
+        for kind, pane in self.panes.items():
+            if kind in filters and filters[kind] is None:
+                continue
+            pane.model.set_fetcher(self._fetcher(kind, **(filters.get(kind) or {})))
+            pane.load_first_page()
+        self._draw_timeline(filters.get("event") or {})
+
+    def _draw_timeline(self, filters: dict[str, Any]) -> None:
+        if self.case_id is None:
+            return
+        case_id = self.case_id
+        self.timeline.set_events(self.svc.events.list(case_id, limit=TIMELINE_LIMIT, **filters))
+
+    def select_item(self, kind: str, ident: int, *, record: bool = True) -> None:
+        """Make (kind, ident) the current selection and link the other panes to it."""
+        if self.case_id is None:
+            return
+        try:
+            self._select(kind, ident)
+        except DomainError as exc:
+            self.show_error(exc.message)
+            return
+        if record:
+            del self.history[self.history_pos + 1 :]
+            if not self.history or self.history[-1] != (kind, ident):
+                self.history.append((kind, ident))
+            self.history_pos = len(self.history) - 1
+        self._update_history_actions()
+
+    def _select(self, kind: str, ident: int) -> None:
+        svc = self.svc
+        if kind == "person":
+            person = svc.people.get(ident)
+            self.focus = (kind, ident)
+            self._apply_filters(
+                {
+                    "person": None,
+                    "quote": {"speaker_id": ident},
+                    "event": {"person_id": ident},
+                    "source": {"person_id": ident},
+                }
+            )
+            self.card.show_person(person, svc.people.stats(ident))
+            self.card_dock.raise_()
+            self.editor.show_item("person", person)
+            self._set_focus_label(f"Linked to {person.public_label}")
+        elif kind == "event":
+            event = svc.events.get(ident)
+            self.focus = (kind, ident)
+            self._apply_filters(
+                {
+                    "event": None,
+                    "quote": {"event_id": ident},
+                    "person": {"event_id": ident},
+                    "source": {"event_id": ident},
+                }
+            )
+            self._draw_timeline({})
+            if event.place_id is not None:
+                place = svc.places.get(event.place_id)
+                self.card.show_place(place, svc.events.list(event.case_id, place_id=place.id))
+            else:
+                self.card.show_nothing()
+            self.editor.show_item("event", event)
+            self._set_focus_label(f"Linked to event “{event.title}”")
+        elif kind == "source":
+            source = svc.sources.get(ident)
+            self.focus = (kind, ident)
+            self._apply_filters(
+                {
+                    "source": None,
+                    "quote": {"source_id": ident},
+                    "person": {"source_id": ident},
+                    "event": {"source_id": ident},
+                }
+            )
+            self.current_quote_id = None
+            self.open_source(ident)
+            self.editor.show_item("source", source)
+            self._set_focus_label(f"Linked to {source.public_label}")
+        elif kind == "quote":
+            quote = svc.quotes.get(ident)
+            self.current_quote_id = ident
+            self.open_source(quote.source_id, quote_id=ident)
+            self.editor.show_item("quote", quote)
+        self.panes[kind].select_id(ident)
+
+    def _set_focus_label(self, text: str) -> None:
+        self.focus_label.setText(f"  {text}  " if text else "")
+        for kind, pane in self.panes.items():
+            linked = self.focus is not None and self.focus[0] != kind
+            pane.set_caption(text if linked else "")
+
+    def show_all(self) -> None:
+        """Unlink: every pane shows the whole case."""
+        self.focus = None
+        self._set_focus_label("")
+        self._apply_filters({})
+
+    def open_source(self, source_id: int, quote_id: int | None = None) -> None:
+        """Show a source in the reader, its quotes highlighted (``quote_id`` in focus)."""
+        source = self.svc.sources.get(source_id)
+        text = self.svc.sources.get_text(source_id)
+        quotes = self.svc.quotes.list(source_id=source_id)
+        self.reader.show_source(source, text, quotes)
+        self.reader.highlight(quote_id)
+
+    # --- History
+
+    def go_back(self) -> None:
+        """The previous selection."""
+        if self.history_pos > 0:
+            self.history_pos -= 1
+            self.select_item(*self.history[self.history_pos], record=False)
+
+    def go_forward(self) -> None:
+        """The next selection."""
+        if self.history_pos < len(self.history) - 1:
+            self.history_pos += 1
+            self.select_item(*self.history[self.history_pos], record=False)
+
+    def _update_history_actions(self) -> None:
+        self.act_back.setEnabled(self.history_pos > 0)
+        self.act_forward.setEnabled(self.history_pos < len(self.history) - 1)
+
+    # --- Keyboard
+
+    def focus_pane(self, kind: str) -> None:
+        """Raise a pane and put the keyboard in it (Alt+1..4)."""
+        dock = self.docks[kind]
+        dock.show()
+        dock.raise_()
+        if kind == "event":
+            self.events_tabs.setCurrentWidget(self.events)
+        self.panes[kind].view.setFocus()
+
+    def focus_search(self) -> None:
+        """Put the keyboard in the search field (Ctrl+F)."""
+        self.search_edit.setFocus()
+        self.search_edit.selectAll()
+
+    def _focused_kind(self) -> str | None:
+        w = self.focusWidget()
+        for kind, pane in self.panes.items():
+            if w is not None and (w is pane.view or pane.isAncestorOf(w)):
+                return kind
+        return None
+
+    # --- Search
+
+    def has_search_service(self) -> bool:
+        """Whether the store offers full-text search (services.search)."""
+        return getattr(self.svc, "search", None) is not None
+
+    def _search_changed(self, text: str) -> None:
+        if self.has_search_service():
+            self._search_timer.start()
+            if not text.strip():
+                for pane in self.panes.values():
+                    pane.proxy.set_text("")
+            return
+        for pane in self.panes.values():
+            pane.proxy.set_text(text)
+
+    def _run_search(self) -> None:
+        text = self.search_edit.text().strip()
+        case_id = self.case_id
+        if case_id is None:
+            return
+        if not text:
+            self.show_all()
+            return
+        self._search_seq += 1
+        seq = self._search_seq
+        search = self.svc.search  # type: ignore[attr-defined]
+
+        def done(result: Any) -> None:
+            if seq != self._search_seq or self._closing:
+                return  # a newer search is running
+            quote_ids, source_ids = _hit_ids(result)
+            self.focus = None
+            self._set_focus_label(f"Search: {text}")
+            self.quotes.model.set_fetcher(
+                lambda o, n: self.svc.quotes.list(case_id, ids=quote_ids, offset=o, limit=n)
+            )
+            self.quotes.load_first_page()
+            wanted = set(source_ids) | {
+                q.source_id for q in self.svc.quotes.list(case_id, ids=quote_ids[:500])
+            }
+            self.sources.model.set_fetcher(
+                lambda o, n: [s for s in self.svc.sources.list(case_id) if s.id in wanted][
+                    o : o + n
+                ]
+            )
+            self.sources.load_first_page()
+            self.search_finished.emit()
+
+        run_task(lambda: _call_search(search, case_id, text), done, self._task_failed)
+
+    # --- Annotating
+
+    def quote_selection(self) -> None:
+        """Make a quote from the reader's selection (Ctrl+Q)."""
+        if not self.reader.request_quote():
+            self.show_error("Select the words of the quote in the reader first.")
+
+    def create_quote(
+        self, start: int, end: int, text: str, speaker: str | None = None
+    ) -> int | None:
+        """Create a quote from ``start``..``end`` of the source in the reader; returns its id."""
+        if self.reader.source is None or self.case_id is None:
+            return None
+        name = self.ask_speaker() if speaker is None else speaker
+        if name is None:
+            return None  # cancelled
+        speaker_id, new_speaker = self._resolve_speaker(name)
+        c = cmd.AddQuoteCommand(
+            self.svc,
+            self.reader.source.id,
+            start,
+            end,
+            text,
+            speaker_id=speaker_id,
+            new_speaker=new_speaker,
+            case_id=self.case_id,
+        )
+        self.push(c)
+        if c.error is None and c.quote_id is not None:
+            self.current_quote_id = c.quote_id
+            self.reader.highlight(c.quote_id)
+        return c.quote_id if c.error is None else None
+
+    def _resolve_speaker(self, name: str) -> tuple[int | None, str | None]:
+        name = name.strip()
+        if not name or self.case_id is None:
+            return None, None
+        found = self.svc.people.find(self.case_id, name)
+        return (found.id, None) if found is not None else (None, name)
+
+    def _ask_speaker(self) -> str | None:
+        dlg = QDialog(self)
+        dlg.setWindowTitle("Who said it?")
+        edit = QLineEdit()
+        edit.setPlaceholderText("Name or alias; a new name creates the person; empty: unknown")
+        model = QStringListModel(self._name_list(), dlg)
+        completer = QCompleter(model, edit)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        edit.setCompleter(completer)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(dlg.accept)
+        buttons.rejected.connect(dlg.reject)
+        lay = QVBoxLayout(dlg)
+        lay.addWidget(QLabel("Speaker:"))
+        lay.addWidget(edit)
+        lay.addWidget(buttons)
+        return edit.text() if dlg.exec() == QDialog.DialogCode.Accepted else None
+
+    def _name_list(self) -> list[str]:
+        if self.case_id is None:
+            return []
+        names: list[str] = []
+        for p in self.svc.people.list(self.case_id, limit=5000):
+            names.append(p.name)
+            names.extend(p.aliases)
+        return names
+
+    def _refresh_completions(self) -> None:
+        if self.case_id is None:
+            return
+        self.editor.set_person_names(self._name_list())
+        self.editor.set_tag_names([n for n, _ in self.svc.tags.list(self.case_id)])
+        self.editor.set_places([(p.id, p.name) for p in self.svc.places.list(self.case_id)])
+
+    # --- Editing
+
+    def push(self, command: cmd.ServiceCommand) -> None:
+        """Run an edit through the undo stack (push runs its redo)."""
+        self.undo_stack.push(command)
+
+    def _on_edit_requested(self, kind: str, ident: int, old: Any, new: Any) -> None:
+        self.push(cmd.UpdateCommand(self.svc, kind, ident, old, new))
+
+    def _on_tags_requested(self, kind: str, ident: int, old: Any, new: Any) -> None:
+        self.push(cmd.SetTagsCommand(self.svc, kind, ident, old, new))
+
+    def _on_speaker_requested(self, quote_id: int, name: str) -> None:
+        speaker_id, new_name = self._resolve_speaker(name)
+        old = self.svc.quotes.get(quote_id).speaker_id
+        self.push(
+            cmd.SetSpeakerCommand(self.svc, quote_id, old, speaker_id, new_name, self.case_id)
+        )
+
+    def link_to_event(self, event_id: int, kind: str, ident: int) -> None:
+        """Link a dropped quote, person or source to an event (undoable)."""
+        self.push(cmd.LinkCommand(self.svc, event_id, kind, ident))
+        self.show_notice(f"Linked {KIND_NOUN.get(kind, kind)} to the event.")
+
+    def delete_selected(self) -> None:
+        """Delete the selected quote, event or person, after asking (Delete key)."""
+        kind = self._focused_kind() or (self.history[self.history_pos][0] if self.history else None)
+        if kind is None:
+            return
+        ident = self.panes[kind].current_id()
+        if ident is None:
+            return
+        self.delete_item(kind, ident)
+
+    def delete_item(self, kind: str, ident: int) -> None:
+        """Ask, then delete one item through the undo stack."""
+        if kind == "quote":
+            q = self.svc.quotes.get(ident)
+            if self.confirm(f"Delete the quote “{q.text[:80]}”? (Ctrl+Z brings it back.)"):
+                self.push(cmd.DeleteQuoteCommand(self.svc, ident, q.text))
+        elif kind == "event":
+            e = self.svc.events.get(ident)
+            if self.confirm(f"Delete the event “{e.title}”? (Ctrl+Z brings it back.)"):
+                self.push(cmd.DeleteEventCommand(self.svc, ident, e.title))
+        elif kind == "person":
+            p = self.svc.people.get(ident)
+            if self.confirm(f"Delete {p.name}? (Ctrl+Z brings them back.)"):
+                self.push(cmd.DeletePersonCommand(self.svc, ident, p.name))
+        else:
+            self.show_error(
+                "Sources are kept: correct one with a new revision, or delete it from the "
+                "command line (`sourcebook source delete`)."
+            )
+
+    def merge_person(self) -> None:
+        """Merge the selected person into another (cannot be undone)."""
+        if self.case_id is None or not self.people.current_id():
+            self.show_error("Select the person to merge in the People pane first.")
+            return
+        other = self.svc.people.get(self.people.current_id() or 0)
+        people = [p for p in self.svc.people.list(self.case_id, limit=5000) if p.id != other.id]
+        names = [p.name for p in people]
+        name, ok = QInputDialog.getItem(
+            self, "Merge people", f"Merge {other.name} into:", names, 0, False
+        )
+        if not ok:
+            return
+        survivor = people[names.index(name)]
+        self.merge_people(survivor.id, other.id)
+
+    def merge_people(self, survivor_id: int, other_id: int) -> None:
+        """Merge ``other`` into ``survivor`` after asking (merging cannot be undone)."""
+        other = self.svc.people.get(other_id)
+        survivor = self.svc.people.get(survivor_id)
+        if not self.confirm(
+            f"Merge {other.name} into {survivor.name}? Their quotes, links and names move to "
+            f"{survivor.name}. This cannot be undone."
+        ):
+            return
+        if self._guard(lambda: self.svc.people.merge(survivor_id, other_id)) is not None:
+            self.undo_stack.clear()  # earlier edits may name the merged person
+            self.refresh()
+            self.select_item("person", survivor_id)
+
+    def _after_edit(self, *_: Any) -> None:
+        self.refresh()
+        if self.case_id is not None:
+            case_id = self.case_id
+            run_task(lambda: self.svc.changes.reset(case_id))
+
+    def refresh(self) -> None:
+        """Reload what is shown from the services (after an edit here or by a colleague)."""
+        if self.case_id is None or self._closing:
+            return
+        for pane in self.panes.values():
+            current = pane.current_id()
+            try:
+                pane.model.reload()
+            except DomainError as exc:
+                self.show_error(exc.message)
+            if current is not None:
+                pane.select_id(current)
+        focus_filters = (self.focus or ("", 0))[0]
+        self._draw_timeline(
+            {"person": {"person_id": self.focus[1]}, "source": {"source_id": self.focus[1]}}.get(
+                focus_filters, {}
+            )
+            if self.focus
+            else {}
+        )
+        if self.reader.source is not None:
+            try:
+                self.open_source(self.reader.source.id, self.current_quote_id)
+            except DomainError:
+                self.reader.clear()
+        self._refresh_editor()
+        self._refresh_completions()
+        self._update_counts()
+
+    def _refresh_editor(self) -> None:
+        kind, dto = self.editor.kind, self.editor.dto
+        if not kind or dto is None:
+            return
+        getter = {
+            "quote": self.svc.quotes.get,
+            "person": self.svc.people.get,
+            "event": self.svc.events.get,
+            "source": self.svc.sources.get,
+        }[kind]
+        try:
+            fresh = getter(dto.id)
+        except DomainError:
+            self.editor.show_nothing()
+            return
+        if fresh != dto:
+            self.editor.update_item(fresh)
+        if kind == "person":
+            self.card.show_person(fresh, self.svc.people.stats(dto.id))
+
+    def _update_counts(self) -> None:
+        if self.case_id is None:
+            return
+        case_id = self.case_id
+
+        def shown(counts: Any) -> None:
+            if self._closing or case_id != self.case_id:
+                return
+            self.count_label.setText(
+                "  ·  ".join(f"{v:,} {k}" for k, v in counts.items() if isinstance(v, int))
+            )
+
+        run_task(lambda: self.svc.cases.counts(case_id), shown, lambda exc: None)
+
+    # --- Notes, imports, exports
+
+    def new_note(self, title: str | None = None, text: str | None = None) -> int | None:
+        """Type interview notes; they become a source (File > New note)."""
+        if self.case_id is None:
+            self.show_error("Open or create a case first.")
+            return None
+        if title is None or text is None:
+            dlg = QDialog(self)
+            dlg.setWindowTitle("New note")
+            t = QLineEdit()
+            t.setPlaceholderText("Title, e.g. Interview with …, 12 March")
+            body = QPlainTextEdit()
+            buttons = QDialogButtonBox(
+                QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+            )
+            buttons.accepted.connect(dlg.accept)
+            buttons.rejected.connect(dlg.reject)
+            lay = QVBoxLayout(dlg)
+            lay.addWidget(t)
+            lay.addWidget(body, 1)
+            lay.addWidget(buttons)
+            dlg.resize(640, 480)
+            if dlg.exec() != QDialog.DialogCode.Accepted:
+                return None
+            title, text = t.text().strip() or "Interview note", body.toPlainText()
+        c = cmd.AddNoteCommand(self.svc, self.case_id, title, text)
+        self.push(c)
+        if c.error is None and c.source_id is not None:
+            self.select_item("source", c.source_id)
+            return c.source_id
+        return None
+
+    def import_dialog(self) -> None:
+        """Choose files to import (File > Import)."""
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import files")
+        if paths:
+            self.import_paths(paths)
+
+    def import_paths(self, paths: Sequence[str | Path]) -> TaskSignals | None:
+        """Import files in a worker with a progress dialog and a Cancel button."""
+        if self.case_id is None:
+            self.show_error("Open or create a case first.")
+            return None
+        from services.imports import ImportService
+
+        importer = getattr(self.svc, "imports", None) or ImportService(self.svc.store.sessions)
+        case_id = self.case_id
+        signals = TaskSignals()
+        bridge = ProgressBridge(signals)
+        dialog = QProgressDialog("Importing…", "Cancel", 0, 1000, self)
+        dialog.setWindowTitle("Import")
+        dialog.setMinimumDuration(300)
+        dialog.canceled.connect(bridge.cancel)
+
+        def progressed(fraction: float, text: str) -> None:
+            dialog.setValue(int(fraction * 1000))
+            dialog.setLabelText(text)
+
+        signals.progressed.connect(progressed)
+        self.import_progress = dialog
+
+        def done(summary: Any) -> None:
+            dialog.reset()
+            n = len(summary.imported)
+            parts = [f"Imported {n} file{'s' if n != 1 else ''}."]
+            if summary.duplicates:
+                parts.append(f"{len(summary.duplicates)} already in the case.")
+            if summary.failed:
+                parts.append(
+                    "Not imported: " + "; ".join(reason for _, reason in summary.failed[:5])
+                )
+            if summary.cancelled:
+                parts.append("Stopped before the end.")
+            self.show_message_for(summary, " ".join(parts))
+            self.refresh()
+
+        def failed(exc: BaseException) -> None:
+            dialog.reset()
+            self._task_failed(exc)
+
+        return run_task(
+            lambda: importer.import_files(case_id, [str(p) for p in paths], bridge),
+            done,
+            failed,
+            write=True,
+            signals=signals,
+        )
+
+    def show_message_for(self, summary: Any, text: str) -> None:
+        """An import summary: an error if some files failed, else a notice."""
+        if summary.failed:
+            self.show_error(text)
+        else:
+            self.show_notice(text)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        """Files dragged onto the window can be imported."""
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        """Import the dropped files."""
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_paths(paths)
+
+    def export_dialog(self) -> None:
+        """File > Export… (the export engineer's dialog)."""
+        if self.case_id is None:
+            return
+        try:
+            from ui.export_dialog import ExportDialog  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            self.show_error("Export is not available in this version.")
+            return
+        ids = self.quotes.selected_ids() or None
+        ExportDialog(self.svc, self.case_id, self, quote_ids=ids).exec()
+
+    def suggest_quotes(self) -> None:
+        """Source > Suggest quotes… for the source in the reader."""
+        if self.review_pane is None or self.review_dock is None:
+            self.show_error("Quote suggestions are not available in this version.")
+            return
+        if self.reader.source is None:
+            self.show_error("Open a source in the reader first.")
+            return
+        self.review_pane.set_source(self.reader.source.id)
+        self.review_dock.show()
+        self.review_dock.raise_()
+
+    # --- Background checks
+
+    def _poll_changes(self) -> None:
+        if self.case_id is None or self._closing:
+            return
+        case_id = self.case_id
+
+        def done(changed: bool) -> None:
+            if changed and not self._closing and case_id == self.case_id:
+                self.show_notice("This case was changed elsewhere; the panes were reloaded.")
+                self.refresh()
+
+        run_task(lambda: self.svc.changes.poll(case_id), done, lambda exc: None)
+        self._show_backup()
+
+    def _show_backup(self) -> None:
+        def shown(info: Any) -> None:
+            if self._closing:
+                return
+            if info is None:
+                self.backup_label.setText("No backup yet")
+            else:
+                self.backup_label.setText(f"Last backup {info.made_at.astimezone():%d %b %H:%M}")
+
+        run_task(self.svc.backups.last_backup, shown, lambda exc: None)
+
+
+def _call_search(search: Any, case_id: int, text: str) -> Any:
+    """Call the search service whatever its method is named (it is another engineer's)."""
+    for name in ("search", "quotes", "query"):
+        fn = getattr(search, name, None)
+        if callable(fn):
+            return fn(case_id, text)
+    raise DomainError("search is not available")
+
+
+def _hit_ids(result: Any) -> tuple[list[int], list[int]]:
+    """Quote and source ids from a search result (a Page, a list of hits, or DTOs)."""
+    items = getattr(result, "items", result)
+    if isinstance(result, dict):
+        items = result.get("quotes", []) + result.get("sources", [])
+    quotes: list[int] = []
+    sources: list[int] = []
+    for it in items or []:
+        kind = getattr(it, "kind", None)
+        if kind is not None and not isinstance(kind, str):
+            kind = getattr(kind, "value", str(kind))
+        qid = getattr(it, "quote_id", None)
+        sid = getattr(it, "source_id", None)
+        if qid is not None:
+            quotes.append(int(qid))
+        elif kind == "source" and getattr(it, "id", None) is not None:
+            sources.append(int(it.id))
+        elif hasattr(it, "start") and hasattr(it, "speaker_id"):
+            quotes.append(int(it.id))
+        elif sid is not None:
+            sources.append(int(sid))
+    return quotes, sources

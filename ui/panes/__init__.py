@@ -1,0 +1,1 @@
+"""The window's panes: tables over lazily fetched models; the events pane has a timeline."""
