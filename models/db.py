@@ -29,6 +29,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from models.textfold import index_fold
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 APP_NAME = "Sourcebook"
 ENV_DB = "SOURCEBOOK_DB"
@@ -128,13 +130,16 @@ def sqlite_key(path: Path, passphrase: str) -> str:
 def connect_sqlite(path: Path | str, key: str | None = None) -> Any:
     """A DB-API connection to a SQLite file: plain ``sqlite3``, or SQLCipher keyed with ``key``."""
     if key is None:
-        return sqlite3.connect(str(path), check_same_thread=False)
+        plain = sqlite3.connect(str(path), check_same_thread=False)
+        plain.create_function("sb_fold", 1, index_fold, deterministic=True)
+        return plain
     import sqlcipher3.dbapi2 as cipher
 
     conn = cipher.connect(str(path), check_same_thread=False)
     # SQLCipher logs failed page decryptions to stderr; a wrong passphrase is reported by us.
     conn.execute("PRAGMA cipher_log_level = NONE")
     conn.execute(f'PRAGMA key = "{key}"')
+    conn.create_function("sb_fold", 1, index_fold, deterministic=True)
     return conn
 
 
@@ -230,6 +235,9 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+    # The search index triggers fold Arabic text with this function (models.textfold); a
+    # 55-deep replace() chain in SQL overflowed SQLite's parser stack.
+    dbapi_conn.create_function("sb_fold", 1, index_fold, deterministic=True)
 
 
 def create_store_engine(url: str, passphrase: str | None = None, **kwargs: Any) -> Engine:

@@ -9,20 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Arabic: harakat and Quranic marks (U+064B–U+065F, U+0670, U+06D6–U+06ED) and tatweel.
-_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_ARABIC_LETTERS = str.maketrans(
-    {
-        "\u0622": "\u0627",  # alef with madda -> alef
-        "\u0623": "\u0627",  # alef with hamza above -> alef
-        "\u0625": "\u0627",  # alef with hamza below -> alef
-        "\u0671": "\u0627",  # alef wasla -> alef
-        "\u0629": "\u0647",  # taa marbuta -> haa
-        "\u0649": "\u064a",  # alef maqsura -> yaa
-        "\u06cc": "\u064a",  # Farsi yeh -> yaa
-        "\u06a9": "\u0643",  # keheh -> kaf
-    }
-)
+from models.textfold import fold_arabic as fold_arabic
+
 _PUNCT_FOLD = str.maketrans(
     {
         "\u2018": "'",
@@ -46,11 +34,6 @@ def normalise_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     text = text.replace("\x00", "").lstrip("\ufeff")
     return unicodedata.normalize("NFC", text)
-
-
-def fold_arabic(text: str) -> str:
-    """Arabic letter-variant and diacritic normalisation only."""
-    return _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
 
 
 def fold(text: str) -> str:

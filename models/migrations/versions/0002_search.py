@@ -1,0 +1,234 @@
+"""search indexes: FTS5 on SQLite, tsvector + GIN on PostgreSQL
+
+Revision ID: 0002_search
+Revises: 0001_initial
+Create Date: 2026-11-25 10:10:00
+
+Text reaches the index already folded the way ``services.textnorm.fold`` folds a query: Arabic
+harakat, Quranic marks and tatweel removed, alef forms, taa marbuta and alef maqsura unified
+(FTS5 keeps harakat, which split a word into letters, so the folding happens before the
+tokenizer, in the SQLite function ``sb_fold`` that ``models.db`` registers on every
+connection), case and Latin diacritics removed (FTS5 ``remove_diacritics 2``; PostgreSQL
+``translate`` + ``lower``), punctuation turned into spaces so that both engines cut words at the
+same places.
+
+SQLite: ``fts_quotes`` / ``fts_sources`` are external-content FTS5 tables over the views
+``search_quote_src`` / ``search_source_src`` (the folded text is computed, never stored twice),
+kept in step by ``fts_*`` triggers in the writing transaction. ``'rebuild'`` refills them in bulk.
+
+PostgreSQL: ``search_vec`` generated tsvector columns (config ``simple`` over ``search_fold``)
+with ``search_*_vec`` GIN indexes.
+
+Every object is named ``fts_*`` or ``search_*`` so the autogenerate check ignores it. The
+statements are also used by ``services.search`` to pause and rebuild indexing around bulk loads.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0002_search"
+down_revision: str | Sequence[str] | None = "0001_initial"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# --- Folding tables (kept in step with services.textnorm.fold)
+
+_ARABIC_MARKS = (
+    [chr(c) for c in range(0x064B, 0x0660)]
+    + ["\u0670"]
+    + [chr(c) for c in range(0x06D6, 0x06EE)]
+    + ["\u0640"]
+)
+_ARABIC_MAP = {
+    "\u0622": "\u0627",
+    "\u0623": "\u0627",
+    "\u0625": "\u0627",
+    "\u0671": "\u0627",
+    "\u0629": "\u0647",
+    "\u0649": "\u064a",
+    "\u06cc": "\u064a",
+    "\u06a9": "\u0643",
+}
+_PUNCT = (
+    "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u00a1\u00ab\u00b7\u00bb\u00bf"
+    + "".join(chr(c) for c in range(0x2010, 0x2028))
+    + "".join(chr(c) for c in range(0x2030, 0x205F))
+    + "\u060c\u061b\u061f\u066a\u066b\u066c\u06d4\u3001\u3002"
+)
+
+
+def _latin_map() -> dict[str, str]:
+    out: dict[str, str] = {}
+    ranges = [(0x00C0, 0x0250), (0x0370, 0x0400), (0x0400, 0x0500), (0x1E00, 0x1F00)]
+    for lo, hi in ranges:
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            base = "".join(
+                c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
+            ).casefold()
+            if len(base) == 1 and base != ch:
+                out[ch] = base
+    return out
+
+
+def pg_fold_function() -> str:
+    """``search_fold(text)``: the PostgreSQL twin of ``services.textnorm.fold`` for indexing."""
+    mapping = {**_latin_map(), **_ARABIC_MAP}
+    mapping.update(dict.fromkeys(_PUNCT, " "))
+    frm = "".join(mapping) + "".join(_ARABIC_MARKS) + "".join(chr(c) for c in range(0x300, 0x370))
+    to = "".join(mapping.values())
+
+    def lit(s: str) -> str:
+        return "'" + s.replace("'", "''") + "'"
+
+    return (
+        "CREATE OR REPLACE FUNCTION search_fold(t text) RETURNS text "
+        "LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS "
+        f"$$ SELECT lower(translate(t, {lit(frm)}, {lit(to)})) $$"
+    )
+
+
+def sqlite_fold(expr: str) -> str:
+    """SQL that removes Arabic marks and unifies Arabic letter forms in ``expr``.
+
+    ``sb_fold`` is ``models.textfold.index_fold``, registered on every SQLite connection by
+    ``models.db`` (a 55-deep ``replace()`` chain overflowed SQLite's parser stack). Case and Latin
+    diacritics are left to FTS5 (``remove_diacritics 2``).
+    """
+    return f"sb_fold({expr})"
+
+
+# --- SQLite
+
+_Q_BODY = "coalesce({p}.text, '') || ' ' || coalesce({p}.translation, '')"
+_Q_NOTE = "coalesce({p}.note, '')"
+_S_TITLE = (
+    "coalesce({p}.title, '') || ' ' || coalesce({p}.author, '') || ' ' "
+    "|| coalesce({p}.publisher, '')"
+)
+_S_BODY = "coalesce({p}.text, '')"
+
+_TABLES = {
+    # fts table: (base table, view, [(column, expression)], columns that trigger an update)
+    "fts_quotes": (
+        "quotes",
+        "search_quote_src",
+        [("body", _Q_BODY), ("note", _Q_NOTE)],
+        "text, translation, note",
+    ),
+    "fts_sources": (
+        "sources",
+        "search_source_src",
+        [("title", _S_TITLE), ("body", _S_BODY)],
+        "title, author, publisher, text",
+    ),
+}
+
+
+def sqlite_tables() -> list[str]:
+    """Views and FTS5 tables (without triggers)."""
+    out = []
+    for fts, (base, view, cols, _) in _TABLES.items():
+        select = ", ".join(f"{sqlite_fold(e.format(p=base))} AS {c}" for c, e in cols)
+        out.append(f"CREATE VIEW IF NOT EXISTS {view} AS SELECT id, {select} FROM {base}")
+        names = ", ".join(c for c, _ in cols)
+        out.append(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({names}, content='{view}', "
+            "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+        )
+    return out
+
+
+def sqlite_triggers() -> list[str]:
+    """Triggers keeping the FTS5 tables in step with their tables, in the same transaction."""
+    out = []
+    for fts, (base, _view, cols, watched) in _TABLES.items():
+        names = ", ".join(c for c, _ in cols)
+        new = ", ".join(sqlite_fold(e.format(p="new")) for _, e in cols)
+        old = ", ".join(sqlite_fold(e.format(p="old")) for _, e in cols)
+        ins = f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new});"
+        dele = f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old});"
+        out.append(f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {base} BEGIN {ins} END")
+        out.append(f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {base} BEGIN {dele} END")
+        out.append(
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {watched} ON {base} "
+            f"BEGIN {dele} {ins} END"
+        )
+    return out
+
+
+def sqlite_drop_triggers() -> list[str]:
+    """Statements dropping the triggers (bulk loads index afterwards: 5x faster)."""
+    return [f"DROP TRIGGER IF EXISTS {f}_{s}" for f in _TABLES for s in ("ai", "ad", "au")]
+
+
+def sqlite_rebuild() -> list[str]:
+    """Statements refilling the FTS5 tables from their views."""
+    return [f"INSERT INTO {f}({f}) VALUES ('rebuild')" for f in _TABLES]
+
+
+# --- PostgreSQL
+
+_PG_VEC = {
+    "quotes": "setweight(to_tsvector('simple', search_fold(coalesce(text, '') || ' ' || "
+    "coalesce(translation, ''))), 'A') || "
+    "setweight(to_tsvector('simple', search_fold(coalesce(note, ''))), 'B')",
+    "sources": "setweight(to_tsvector('simple', search_fold(coalesce(title, '') || ' ' || "
+    "coalesce(author, '') || ' ' || coalesce(publisher, ''))), 'A') || "
+    "setweight(to_tsvector('simple', search_fold(coalesce(text, ''))), 'B')",
+}
+
+
+def pg_columns() -> list[str]:
+    """The fold function and the generated tsvector columns."""
+    out = [pg_fold_function()]
+    for table, expr in _PG_VEC.items():
+        out.append(
+            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS search_vec tsvector "
+            f"GENERATED ALWAYS AS ({expr}) STORED"
+        )
+    return out
+
+
+def pg_indexes() -> list[str]:
+    """GIN indexes over the tsvector columns."""
+    return [
+        f"CREATE INDEX IF NOT EXISTS search_{t}_vec ON {t} USING gin (search_vec)" for t in _PG_VEC
+    ]
+
+
+def pg_drop_indexes() -> list[str]:
+    """Statements dropping the GIN indexes (bulk loads rebuild them afterwards)."""
+    return [f"DROP INDEX IF EXISTS search_{t}_vec" for t in _PG_VEC]
+
+
+def upgrade() -> None:
+    """Create the search structures for this engine and index existing rows."""
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        for stmt in [*sqlite_tables(), *sqlite_triggers(), *sqlite_rebuild()]:
+            op.execute(stmt)
+    elif dialect == "postgresql":
+        for stmt in [*pg_columns(), *pg_indexes()]:
+            op.execute(stmt)
+
+
+def downgrade() -> None:
+    """Drop the search structures."""
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        for stmt in sqlite_drop_triggers():
+            op.execute(stmt)
+        for fts, (_b, view, _c, _w) in _TABLES.items():
+            op.execute(f"DROP TABLE IF EXISTS {fts}")
+            op.execute(f"DROP VIEW IF EXISTS {view}")
+    elif dialect == "postgresql":
+        for stmt in pg_drop_indexes():
+            op.execute(stmt)
+        for table in _PG_VEC:
+            op.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vec")
+        op.execute("DROP FUNCTION IF EXISTS search_fold(text)")
