@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from services.brief.build import CaseData, Selected
 from services.brief.model import Document
-from services.brief.redact import person_secrets, source_secrets
+from services.brief.redact import Redactor, person_secrets, source_secrets
 
 WITHHELD = "[withheld]"
 
@@ -69,6 +69,9 @@ def document_text(doc: Document) -> str:
 def precheck(data: CaseData, sel: Selected, doc: Document) -> list[PrecheckItem]:
     """What the redacted ``doc`` reveals about each person and source of the selection."""
     text = document_text(doc).casefold()
+    # A name shared with a protected person or source is swept from the files too: show the
+    # open entries as the files carry them.
+    shown = Redactor.of(data.people.values(), data.sources.values()).text
 
     def present(values: list[str]) -> tuple[str, ...]:
         seen: dict[str, None] = {}
@@ -87,8 +90,10 @@ def precheck(data: CaseData, sel: Selected, doc: Document) -> list[PrecheckItem]
                 PrecheckItem(p.kind.value, p.public_label, True, leaked or (WITHHELD,), ())
             )
         else:
-            names = present([p.name, *p.aliases]) or (p.name,)
-            items.append(PrecheckItem(p.kind.value, p.name, False, names, present([p.contact])))
+            names = present([p.name, *p.aliases]) or (shown(p.name),)
+            items.append(
+                PrecheckItem(p.kind.value, shown(p.name), False, names, present([p.contact]))
+            )
     for sid in sel.sources:
         s = data.sources[sid]
         if s.confidential:
@@ -97,5 +102,6 @@ def precheck(data: CaseData, sel: Selected, doc: Document) -> list[PrecheckItem]
                 PrecheckItem("source", s.public_label, True, leaked or (WITHHELD,), (), WITHHELD)
             )
         else:
-            items.append(PrecheckItem("source", s.title, False, (s.title,), (), s.title))
+            title = shown(s.title)
+            items.append(PrecheckItem("source", title, False, (title,), (), title))
     return items
