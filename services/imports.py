@@ -1,25 +1,55 @@
 """Importing files as sources, keeping their original bytes and SHA-256.
 
 This module holds the import pipeline shared by the command line and the window. Each file is
-read, its text extracted by the reader for its format, and stored in one transaction: a file that
-fails leaves nothing behind, and one bad file never stops the others.
+read, its text extracted by the reader for its format (``services.importers``), and stored in
+one transaction: a file that fails leaves nothing behind (an email and its attachments go in
+together), and one bad file never stops the others.
+
+The service holds no state between calls and every call opens its own session, so the window
+may call :meth:`ImportService.import_files` from a worker thread.
 """
 
 from __future__ import annotations
 
-import mimetypes
-from collections.abc import Callable, Sequence
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from models.entities import SourceKind
 from services.base import Service
 from services.dto import SourceDTO
-from services.errors import DomainError, DuplicateError, ImportFailedError
-from services.sources import NewFile, SourceService
+from services.errors import DomainError, DuplicateError, ImportFailedError, ValidationError
+from services.importers import EXTENSIONS, Extracted, Reader, read_any, reader_for
+from services.importers.lang import detect_language
+from services.importers.text import read_plain_text
+from services.sources import NewFile, SourceService, validate_url
+from services.textnorm import normalise_text
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "Extracted",
+    "ImportResult",
+    "ImportService",
+    "ImportSummary",
+    "NoProgress",
+    "Progress",
+    "Reader",
+    "read_plain_text",
+    "reader_for",
+]
 
 MAX_FILE_BYTES = 100 * 1024 * 1024  # bytes; larger files are refused before reading
+
+_KIND_BY_FORMAT = {
+    "text": SourceKind.PLAIN_TEXT,
+    "html": SourceKind.WEB_PAGE,
+    "mhtml": SourceKind.WEB_PAGE,
+    "pdf": SourceKind.PDF,
+    "docx": SourceKind.WORD,
+    "eml": SourceKind.EMAIL,
+}
 
 
 class Progress(Protocol):
@@ -44,13 +74,18 @@ class NoProgress:
 
 
 @dataclass(frozen=True)
-class Extracted:
-    """What a reader found in a file."""
+class ImportResult:
+    """One imported file.
 
-    text: str
-    kind: SourceKind
-    title: str
-    media_type: str
+    Attributes:
+        source: The source created for the file.
+        attachments: Sources created for the file's attachments (email), linked by parent_id.
+        notices: Plain-language remarks (same bytes in another case, wrong extension...).
+    """
+
+    source: SourceDTO
+    attachments: tuple[SourceDTO, ...] = ()
+    notices: tuple[str, ...] = ()
 
 
 @dataclass
@@ -58,38 +93,48 @@ class ImportSummary:
     """What an import of several files did.
 
     Attributes:
-        imported: Sources created.
+        imported: Sources created for the chosen files (not their attachments).
+        attachments: Sources created for attachments of imported emails.
         duplicates: (path, message) for files already in the case.
         failed: (path, reason) for files that could not be imported.
+        notices: (path, message) for imported files worth a remark, e.g. bytes already in
+            another case (added here too, sharing the stored file) or a misleading extension.
         cancelled: Whether the user stopped the import before the end.
     """
 
     imported: list[SourceDTO] = field(default_factory=list)
+    attachments: list[SourceDTO] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    notices: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
 
 
-def read_plain_text(path: Path, data: bytes) -> Extracted:
-    """Decode a plain-text file (UTF-8 with or without BOM)."""
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportFailedError(f"{path.name}: this is not a text file (binary content)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFailedError(f"{path.name}: not UTF-8 text") from None
-    return Extracted(text, SourceKind.PLAIN_TEXT, path.stem.replace("_", " "), "text/plain")
+def _fields(got: Extracted, text: str) -> dict[str, Any]:
+    """Source metadata from what a reader found (the URL only when it is a valid address)."""
+    meta = dict(got.meta)
+    url = got.url
+    if url:
+        try:
+            url = validate_url(url)
+        except ValidationError:
+            meta["url_as_found"] = url
+            url = ""
+    values: dict[str, Any] = {
+        "author": got.author,
+        "publisher": got.publisher,
+        "url": url,
+        "published_on": got.published_on,
+        "language": detect_language(text),
+        "meta": meta,
+        "note": got.note,
+    }
+    return values
 
 
-Reader = Callable[[Path, bytes], Extracted]
-
-
-def reader_for(path: Path) -> Reader:
-    """The reader for a file, chosen by its extension."""
-    ext = path.suffix.lower()
-    if ext in (".txt", ".text", ".md", ".markdown", ""):
-        return read_plain_text
-    raise ImportFailedError(f"{path.name}: cannot import {ext} files")
+def _file_modified(path: Path) -> str:
+    stamp = path.stat().st_mtime
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC).isoformat(timespec="seconds")
 
 
 class ImportService(Service):
@@ -102,10 +147,22 @@ class ImportService(Service):
             ImportFailedError: missing, unreadable, too large or unparseable file.
             DuplicateError: the same bytes are already in this case.
         """
+        return self.import_one(case_id, path).source
+
+    def import_one(self, case_id: int, path: Path | str) -> ImportResult:
+        """Import one file (and, for an email, its attachments) in one transaction.
+
+        Raises:
+            ImportFailedError: missing, unreadable, too large or unparseable file.
+            DuplicateError: the same bytes are already in this case.
+        """
         path = Path(path)
-        if not path.is_file():
-            raise ImportFailedError(f"{path}: no such file")
-        size = path.stat().st_size
+        try:
+            if not path.is_file():
+                raise ImportFailedError(f"{path}: no such file")
+            size = path.stat().st_size
+        except OSError as exc:
+            raise ImportFailedError(f"{path}: cannot read the file ({exc.strerror})") from exc
         if size == 0:
             raise ImportFailedError(f"{path.name}: the file is empty")
         if size > MAX_FILE_BYTES:
@@ -113,43 +170,129 @@ class ImportService(Service):
                 f"{path.name}: {size // (1024 * 1024)} MB is larger than the "
                 f"{MAX_FILE_BYTES // (1024 * 1024)} MB limit"
             )
-        reader = reader_for(path)
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise ImportFailedError(f"{path.name}: cannot read the file ({exc.strerror})") from exc
-        extracted = reader(path, data)
-        media = (
-            extracted.media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        )
-        return SourceService(self.sessions).add(
+        sources = SourceService(self.sessions)
+        new_file = NewFile(data=data, file_name=path.name, media_type="")
+        here, elsewhere = sources.find_file(case_id, new_file.sha256)
+        if here is not None:
+            raise DuplicateError(
+                f"{path.name}: already in this case (source {here})", existing_id=here
+            )
+        got = read_any(path, data)
+        notices: list[str] = []
+        if elsewhere:
+            cases = ", ".join(map(str, elsewhere))
+            notices.append(
+                f"{path.name}: already in another case (case {cases}); added to this case "
+                "too, sharing the stored file"
+            )
+        if got.note and "file name says" in got.note:
+            notices.append(f"{path.name}: {got.note.split('. ')[-1].strip()}")
+        text = normalise_text(got.text)
+        values = _fields(got, text)
+        values["meta"]["file_modified"] = _file_modified(path)
+        with self._tx() as s:
+            try:
+                src = sources.add(
+                    case_id,
+                    title=got.title or path.name,
+                    text=text,
+                    kind=got.kind,
+                    file=NewFile(data=data, file_name=path.name, media_type=got.media_type),
+                    page_starts=got.page_starts,
+                    session=s,
+                    **values,
+                )
+            except DuplicateError as exc:  # imported by someone else meanwhile
+                raise DuplicateError(
+                    f"{path.name}: already in this case (source {exc.existing_id})",
+                    existing_id=exc.existing_id,
+                ) from exc
+            attached: list[SourceDTO] = []
+            for att in got.attachments:
+                try:
+                    attached.append(self._add_attachment(sources, s, case_id, src.id, att))
+                except DuplicateError as exc:
+                    notices.append(
+                        f"{path.name}: attachment {att.file_name} is already in this case "
+                        f"(source {exc.existing_id})"
+                    )
+        return ImportResult(src, tuple(attached), tuple(notices))
+
+    def _add_attachment(
+        self, sources: SourceService, s: Any, case_id: int, parent_id: int, att: Any
+    ) -> SourceDTO:
+        name = Path(att.file_name)
+        try:
+            got = read_any(name, att.data)
+            if got.attachments:
+                got = _without_nested(got)
+        except ImportFailedError as exc:
+            fmt = EXTENSIONS.get(name.suffix.lower())
+            got = Extracted(
+                text="",
+                kind=_KIND_BY_FORMAT.get(fmt or "", SourceKind.PLAIN_TEXT),
+                title=name.name,
+                media_type=att.media_type,
+                note=f"No text could be read from this attachment: {exc.message}",
+            )
+        text = normalise_text(got.text)
+        values = _fields(got, text)
+        values["meta"]["attachment_of"] = parent_id
+        return sources.add(
             case_id,
-            title=extracted.title or path.name,
-            text=extracted.text,
-            kind=extracted.kind,
-            file=NewFile(data=data, file_name=path.name, media_type=media),
+            title=got.title or name.name,
+            text=text,
+            kind=got.kind,
+            file=NewFile(
+                data=att.data,
+                file_name=name.name,
+                media_type=got.media_type or att.media_type or "application/octet-stream",
+            ),
+            page_starts=got.page_starts,
+            parent_id=parent_id,
+            session=s,
+            **values,
         )
 
     def import_files(
         self, case_id: int, paths: Sequence[Path | str], progress: Progress | None = None
     ) -> ImportSummary:
-        """Import many files; one bad file never stops the others."""
+        """Import many files (folders are walked); one bad file never stops the others.
+
+        Safe to call from a worker thread: each file is its own transaction in its own session.
+        """
         progress = progress or NoProgress()
         summary = ImportSummary()
-        files = list(_expand(paths))
+        files = _expand(paths)
         for i, path in enumerate(files):
             if progress.cancelled():
                 summary.cancelled = True
                 break
             progress.report(i / max(len(files), 1), path.name)
             try:
-                summary.imported.append(self.import_file(case_id, path))
+                result = self.import_one(case_id, path)
             except DuplicateError as exc:
                 summary.duplicates.append((str(path), exc.message))
             except DomainError as exc:
                 summary.failed.append((str(path), exc.message))
+            else:
+                summary.imported.append(result.source)
+                summary.attachments.extend(result.attachments)
+                summary.notices.extend((str(path), n) for n in result.notices)
         progress.report(1.0, "done")
         return summary
+
+
+def _without_nested(got: Extracted) -> Extracted:
+    import dataclasses
+
+    names = ", ".join(a.file_name for a in got.attachments)
+    note = f"Attachments inside this attachment were not imported: {names}"
+    return dataclasses.replace(got, attachments=(), note=" ".join(x for x in (got.note, note) if x))
 
 
 def _expand(paths: Sequence[Path | str]) -> list[Path]:

@@ -1,0 +1,20 @@
+"""Language of a text (ISO 639-1 code), from a sample so that long texts cost no more."""
+
+from __future__ import annotations
+
+import threading
+
+SAMPLE_CHARS = 4000  # characters looked at
+_lock = threading.Lock()  # py3langid's shared model is built lazily; build it once
+
+
+def detect_language(text: str) -> str:
+    """The language code ("en", "ar", "fr"...), or "" when the text is too short to tell."""
+    sample = text[:SAMPLE_CHARS].strip()
+    if sum(ch.isalpha() for ch in sample[:400]) < 12:
+        return ""
+    with _lock:
+        import py3langid
+
+        code, _score = py3langid.classify(sample)
+    return str(code)

@@ -1,0 +1,90 @@
+"""PDF: text page by page, with the offset at which each page starts (to cite "p. 4")."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from models.entities import SourceKind
+from services.importers.base import Extracted, fail, title_from_name
+from services.textnorm import normalise_text
+
+PAGE_SEPARATOR = "\n\n"  # between the text of two pages
+_PLACEHOLDERS = {"untitled", "anonymous", "unknown", "(anonymous)", "none"}
+OCR_NOTE = "This PDF has no text layer (a scan or images): it needs OCR before it can be quoted."
+
+
+def extract_pages(data: bytes) -> tuple[Any, list[str]]:
+    """(pypdf reader, text of each page): the extraction library's own work, also benchmarked."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise PermissionError("password")
+    return reader, [page.extract_text() or "" for page in reader.pages]
+
+
+def read_pdf(path: Path, data: bytes) -> Extracted:
+    """A PDF's text with page starts; a PDF without text is kept with a note that it needs OCR."""
+    if not data.lstrip()[:5].startswith(b"%PDF-"):
+        raise fail(path, "this is not a PDF (it does not start with %PDF-)")
+    try:
+        reader, pages = extract_pages(data)
+    except PermissionError:
+        raise fail(
+            path, "the PDF is password-protected; open it and save it without a password"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on damaged files
+        if type(exc).__name__ in ("FileNotDecryptedError", "DependencyError"):
+            raise fail(path, "the PDF is encrypted in a way that cannot be opened here") from exc
+        raise fail(path, "the PDF is damaged or truncated and cannot be read") from exc
+    if not pages:
+        raise fail(path, "the PDF has no pages")
+    texts = [normalise_text(p).strip("\n") for p in pages]
+    starts: list[int] = []
+    pos = 0
+    for t in texts:
+        starts.append(pos)
+        pos += len(t) + len(PAGE_SEPARATOR)
+    text = PAGE_SEPARATOR.join(texts)
+    meta: dict[str, Any] = {"pages": len(pages)}
+    blank = [i + 1 for i, t in enumerate(texts) if not t.strip()]
+    note = ""
+    if not text.strip():
+        note = OCR_NOTE
+        meta["needs_ocr"] = True
+        text = ""
+        starts = [0] * len(pages)
+    elif blank:
+        meta["pages_without_text"] = blank
+        note = f"Pages without a text layer (need OCR): {', '.join(map(str, blank[:20]))}"
+    info: Any = None
+    try:
+        info = reader.metadata
+    except Exception:  # noqa: BLE001 - damaged metadata must not stop the text
+        info = None
+    title = author = ""
+    if info is not None:
+        try:
+            title = str(info.title or "").strip()
+            author = str(info.author or "").strip()
+            if info.creation_date is not None:
+                meta["created"] = info.creation_date.isoformat()
+            if info.producer:
+                meta["producer"] = str(info.producer)
+        except Exception:  # noqa: BLE001
+            pass
+    # reportlab and some printers write placeholders rather than leave the fields empty.
+    title = "" if title.lower() in _PLACEHOLDERS else title
+    author = "" if author.lower() in _PLACEHOLDERS else author
+    return Extracted(
+        text=text,
+        kind=SourceKind.PDF,
+        title=title[:500] or title_from_name(path),
+        media_type="application/pdf",
+        author=author[:300],
+        page_starts=tuple(starts),
+        meta=meta,
+        note=note,
+    )

@@ -1,0 +1,344 @@
+"""Importing files of every format: text, metadata, page mapping, offsets, provenance."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from models.entities import Source, SourceFile, SourceKind
+from services.container import Services
+from services.errors import DuplicateError
+from services.imports import ImportService, ImportSummary
+from tests.data.builders import (
+    ARTICLE_TEXT,
+    docx_bytes,
+    email_message,
+    pdf_bytes,
+    scanned_pdf_bytes,
+    web_page,
+    write,
+)
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _importer(services: Services) -> ImportService:
+    return ImportService(services.store.sessions)
+
+
+def _case(services: Services, title: str = "Port deal") -> int:
+    return services.cases.create(title).id
+
+
+# --- Web pages
+
+
+def test_web_page_keeps_the_article_and_drops_menus_ads_banners_and_comments(
+    services: Services, tmp_path: Path
+) -> None:
+    case = _case(services)
+    path = write(tmp_path, "port-deal.html", web_page())
+    src = _importer(services).import_file(case, path)
+    text = services.sources.get_text(src.id)
+    for paragraph in ARTICLE_TEXT:
+        assert paragraph in text
+    for junk in ("cookies", "World news", "CHEAP FLIGHTS", "Reader99", "Totally agree", "Privacy"):
+        assert junk not in text, junk
+    assert "tracker.invalid" not in text
+    assert src.kind is SourceKind.WEB_PAGE
+    assert src.title == "Port deal signed"
+    assert src.author == "Lena Berg"
+    assert src.publisher == "The Coastal Herald"
+    assert src.url == "https://herald.example/2024/03/port-deal"
+    assert src.published_on is not None and src.published_on.isoformat() == "2024-03-05"
+    assert src.language == "en"
+    assert src.media_type == "text/html"
+    assert src.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    # Offsets point into the stored text: a quote found there is found at the same place.
+    quote = "No deal was signed behind closed doors,"
+    start = text.index(quote)
+    assert text[start : start + len(quote)] == quote
+
+
+def test_mhtml_web_archive_goes_through_the_web_page_path(
+    services: Services, tmp_path: Path
+) -> None:
+    html = web_page()
+    mhtml = (
+        "From: <Saved by Blink>\nSnapshot-Content-Location: https://herald.example/a\n"
+        "Subject: Port deal signed\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/related; type="text/html"; boundary="XX"\n\n'
+        "--XX\nContent-Type: text/html\nContent-Transfer-Encoding: 8bit\n"
+        f"Content-Location: https://herald.example/a\n\n{html}\n--XX--\n"
+    )
+    src = _importer(services).import_file(_case(services), write(tmp_path, "page.mhtml", mhtml))
+    text = services.sources.get_text(src.id)
+    assert ARTICLE_TEXT[0] in text and "Reader99" not in text
+    assert src.kind is SourceKind.WEB_PAGE
+    assert src.title == "Port deal signed"
+
+
+# --- PDF
+
+
+def test_pdf_text_is_kept_page_by_page_with_the_page_of_every_offset(
+    services: Services, tmp_path: Path
+) -> None:
+    pages = [
+        "Minutes of the port board, 4 March 2024.",
+        "The board approved the dredging contract.",
+        "Signed: the chair.",
+    ]
+    path = write(tmp_path, "minutes.pdf", pdf_bytes(pages, title="Board minutes"))
+    src = _importer(services).import_file(_case(services), path)
+    text = services.sources.get_text(src.id)
+    assert src.kind is SourceKind.PDF
+    assert src.title == "Board minutes"
+    assert src.author == "Ministry of Ports"
+    assert len(src.page_starts) == 3 and src.page_starts[0] == 0
+    for number, page in enumerate(pages, 1):
+        at = text.index(page)
+        page_of = sum(1 for s in src.page_starts if s <= at)
+        assert page_of == number
+        assert text[src.page_starts[number - 1] :].startswith(page)
+    assert src.meta["pages"] == 3
+    assert src.language == "en"
+
+
+def test_pdf_without_text_layer_is_imported_with_a_needs_ocr_note(
+    services: Services, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "scan.pdf", scanned_pdf_bytes(2))
+    src = _importer(services).import_file(_case(services), path)
+    assert "needs OCR" in src.note
+    assert src.meta["needs_ocr"] is True
+    assert services.sources.get_text(src.id) == ""
+    assert src.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- Word
+
+
+def test_docx_body_in_order_with_tables_footnotes_comments_and_properties_apart(
+    services: Services, tmp_path: Path
+) -> None:
+    data = docx_bytes(
+        heading="Minutes of the port board",
+        paragraphs=("The board approved the contract.", "Two members voted against."),
+        table=(("Bidder", "Amount"), ("Acme Dredging", "40 million")),
+        footnote="Source: copy of the signed minutes.",
+        comment="Check the amount with the ministry.",
+        author="Jan Kowalski",
+    )
+    src = _importer(services).import_file(_case(services), write(tmp_path, "minutes.docx", data))
+    text = services.sources.get_text(src.id)
+    assert src.kind is SourceKind.WORD
+    heading = text.index("Minutes of the port board")
+    first = text.index("The board approved the contract.")
+    second = text.index("Two members voted against.")
+    table = text.index("Acme Dredging\t40 million")
+    assert heading < first < second < table
+    assert "Bidder\tAmount" in text
+    # Footnotes and comments are kept, but not in the quotable body.
+    assert "signed minutes" not in text and "Check the amount" not in text
+    assert src.meta["footnotes"][0]["text"] == "Source: copy of the signed minutes."
+    assert src.meta["comments"][0]["text"] == "Check the amount with the ministry."
+    assert src.meta["comments"][0]["author"] == "Editor"
+    assert src.meta["headings"][0] == {
+        "text": "Minutes of the port board",
+        "level": 1,
+        "offset": heading,
+    }
+    assert src.author == "Jan Kowalski"
+    assert src.meta["document_author"] == "Jan Kowalski"
+    assert "created" in src.meta
+
+
+# --- Email
+
+
+def test_email_headers_body_and_attachments_as_linked_sources(
+    services: Services, tmp_path: Path
+) -> None:
+    attached_pdf = pdf_bytes(["The attached tender sheet lists three bidders."])
+    data = email_message(
+        attachments=(
+            ("tender.pdf", attached_pdf, "application/pdf"),
+            ("notes.txt", b"Call the harbour master on Monday.", "text/plain"),
+            ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png"),
+        )
+    )
+    case = _case(services)
+    result = _importer(services).import_one(case, write(tmp_path, "tip.eml", data))
+    email = result.source
+    assert email.kind is SourceKind.EMAIL
+    assert email.title == "The contract"
+    assert email.meta["from"] == "Source One <one@example.org>"
+    assert email.meta["to"] == "Desk <desk@example.org>"
+    assert email.meta["subject"] == "The contract"
+    assert email.published_on is not None and email.published_on.isoformat() == "2024-03-04"
+    assert "signed on Friday" in services.sources.get_text(email.id)
+    kids = {a.file_name: a for a in result.attachments}
+    assert set(kids) == {"tender.pdf", "notes.txt", "photo.png"}
+    assert all(a.parent_id == email.id for a in result.attachments)
+    assert kids["tender.pdf"].kind is SourceKind.PDF
+    assert kids["tender.pdf"].sha256 == hashlib.sha256(attached_pdf).hexdigest()
+    assert "three bidders" in services.sources.get_text(kids["tender.pdf"].id)
+    assert services.sources.get_text(kids["notes.txt"].id).startswith("Call the harbour")
+    assert "No text could be read" in kids["photo.png"].note
+    assert services.sources.count(case) == 4
+
+
+def test_html_only_email_goes_through_the_web_page_path(services: Services, tmp_path: Path) -> None:
+    html = web_page()
+    data = email_message(text=None, html=html)
+    src = _importer(services).import_file(_case(services), write(tmp_path, "news.eml", data))
+    text = services.sources.get_text(src.id)
+    assert ARTICLE_TEXT[1] in text
+    assert "Reader99" not in text and "<p>" not in text
+    assert src.meta["body"] == "html"
+
+
+# --- Plain text and encodings
+
+ARABIC = "قال الوزير إن المدرسة ستفتح في حلب الأسبوع المقبل، وأضاف أن العمل بدأ أمس.\n"
+FRENCH = "Le ministre a déclaré « nous gagnerons » à la fin de l'été, après être arrivé.\n"
+ENGLISH = "The mayor said \u201cwe will open the bridge\u201d in May; caf\u00e9 owners agreed.\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "language"),
+    [
+        (ENGLISH, "utf-8", "en"),
+        (ARABIC, "utf-8-sig", "ar"),
+        (FRENCH, "utf-16", "fr"),
+        (ARABIC, "utf-16-le", "ar"),
+        (ENGLISH, "cp1252", "en"),
+        (FRENCH, "cp1252", "fr"),
+        (ARABIC, "cp1256", "ar"),
+        (ARABIC, "iso8859_6", "ar"),
+    ],
+)
+def test_text_encodings_are_detected_without_mojibake(
+    services: Services, tmp_path: Path, text: str, encoding: str, language: str
+) -> None:
+    body = (text * 3).replace("\n", "\r\n")
+    path = write(tmp_path, "note.txt", body.encode(encoding))
+    src = _importer(services).import_file(_case(services), path)
+    stored = services.sources.get_text(src.id)
+    assert stored == text * 3  # decoded right, CRLF normalised to LF, BOM dropped
+    assert src.language == language
+
+
+def test_markdown_title_from_its_first_heading(services: Services, tmp_path: Path) -> None:
+    path = write(tmp_path, "notes.md", "# Call with the harbour master\n\nHe said no.\n")
+    src = _importer(services).import_file(_case(services), path)
+    assert src.title == "Call with the harbour master"
+    assert src.media_type == "text/markdown"
+
+
+def test_text_is_normalised_once_to_nfc(services: Services, tmp_path: Path) -> None:
+    decomposed = "Cafe\u0301 de la Paix: the owner said \u201cno\u201d.\n"
+    src = _importer(services).import_file(_case(services), write(tmp_path, "n.txt", decomposed))
+    assert (
+        services.sources.get_text(src.id)
+        == "Caf\u00e9 de la Paix: the owner said \u201cno\u201d.\n"
+    )
+
+
+# --- Duplicates and shared files
+
+
+def test_same_bytes_twice_in_a_case_is_a_duplicate(services: Services, tmp_path: Path) -> None:
+    case = _case(services)
+    path = write(tmp_path, "a.pdf", pdf_bytes(["Page one."]))
+    first = _importer(services).import_file(case, path)
+    copy = write(tmp_path, "copy-of-a.pdf", path.read_bytes())
+    with pytest.raises(DuplicateError) as err:
+        _importer(services).import_file(case, copy)
+    assert err.value.message == f"copy-of-a.pdf: already in this case (source {first.id})"
+    assert services.sources.count(case) == 1
+
+
+def test_same_bytes_in_another_case_is_added_sharing_the_stored_file(
+    services: Services, tmp_path: Path
+) -> None:
+    one, two = _case(services, "One"), _case(services, "Two")
+    path = write(tmp_path, "a.txt", "The mayor said no.\n")
+    _importer(services).import_file(one, path)
+    summary = _importer(services).import_files(two, [path])
+    assert len(summary.imported) == 1
+    assert summary.notices == [
+        (
+            str(path),
+            f"a.txt: already in another case (case {one}); added to this case too, "
+            "sharing the stored file",
+        )
+    ]
+    with services.store.sessions() as s:
+        assert s.scalar(select(func.count(SourceFile.id))) == 1
+        assert s.scalar(select(func.count(Source.id))) == 2
+
+
+# --- Many files
+
+
+class RecordingProgress:
+    """A Progress that records reports and cancels after ``stop_after`` files."""
+
+    def __init__(self, stop_after: int | None = None) -> None:
+        self.reports: list[tuple[float, str]] = []
+        self.stop_after = stop_after
+
+    def report(self, fraction: float, text: str) -> None:
+        self.reports.append((fraction, text))
+
+    def cancelled(self) -> bool:
+        return self.stop_after is not None and len(self.reports) >= self.stop_after
+
+
+def test_a_folder_with_good_bad_and_duplicate_files(services: Services, tmp_path: Path) -> None:
+    case = _case(services)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write(folder, "a.txt", "First note about the port.\n")
+    write(folder, "b.html", web_page())
+    write(folder, "c.pdf", b"%PDF-1.4 truncated")
+    write(folder, "d.txt", "First note about the port.\n")
+    write(folder, "e.docx", docx_bytes())
+    progress = RecordingProgress()
+    summary = _importer(services).import_files(case, [folder], progress)
+    assert [s.file_name for s in summary.imported] == ["a.txt", "b.html", "e.docx"]
+    assert [Path(p).name for p, _ in summary.duplicates] == ["d.txt"]
+    assert summary.failed == [
+        (str(folder / "c.pdf"), "c.pdf: the PDF is damaged or truncated and cannot be read")
+    ]
+    assert progress.reports[-1] == (1.0, "done")
+    assert [t for _, t in progress.reports[:-1]] == ["a.txt", "b.html", "c.pdf", "d.txt", "e.docx"]
+    assert not summary.cancelled
+
+
+def test_cancelling_stops_between_files(services: Services, tmp_path: Path) -> None:
+    case = _case(services)
+    paths = [write(tmp_path, f"{i}.txt", f"Note number {i}.\n") for i in range(5)]
+    summary = _importer(services).import_files(case, paths, RecordingProgress(stop_after=2))
+    assert summary.cancelled
+    assert len(summary.imported) == 2
+    assert services.sources.count(case) == 2
+
+
+def test_import_from_a_worker_thread(services: Services, tmp_path: Path) -> None:
+    import threading
+
+    case = _case(services)
+    paths = [write(tmp_path, f"{i}.txt", f"Note number {i} from the harbour.\n") for i in range(3)]
+    box: list[ImportSummary] = []
+    worker = threading.Thread(
+        target=lambda: box.append(_importer(services).import_files(case, paths))
+    )
+    worker.start()
+    worker.join()
+    assert len(box[0].imported) == 3 and not box[0].failed
