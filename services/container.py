@@ -19,6 +19,7 @@ from services.tags import TagService
 
 if TYPE_CHECKING:
     from services.brief.service import ExportService
+    from services.extract.review import ReviewService
 
 
 @dataclass
@@ -79,6 +80,13 @@ class Services:
         from services.brief.service import ExportService
 
         return ExportService(self)
+
+    @property
+    def review(self) -> ReviewService:
+        """Accepting, editing and rejecting suggested quotes, people, places and events."""
+        from services.extract.review import ReviewService
+
+        return ReviewService(self.store.sessions)
 
     def close(self) -> None:
         """Close the store."""

@@ -1,0 +1,722 @@
+"""Reviewing an extraction: the journalist's accepted proposals enter the case, in one go.
+
+A proposal (:mod:`services.extract.model`) is only a suggestion. :class:`ReviewService` turns the
+accepted ones into quotes, people and organisations (or matches them to those already in the
+case, adding the spellings met in the text as aliases), affiliations with their role, places and
+dated events linked to their people, quotes and source. Everything happens in ONE transaction: a
+refusal (a span that no longer matches the text, a speaker of another case) leaves the case as it
+was.
+
+What comes in with what:
+
+* A quote brings its speaker; a person brings the organisation they are affiliated with; an event
+  brings its place and its people. A proposal the journalist explicitly rejected is never brought
+  in: the quote is then saved without that speaker, the event without that place.
+* Quotes only enter when accepted themselves: an event links the quotes accepted with it and those
+  already saved at the proposed span.
+* Accepting again what is already in the case adds nothing: a quote at the same span is reused,
+  people and places are matched by name and alias, affiliations and events are not repeated.
+
+:meth:`ReviewService.withdraw` deletes exactly what one review added (the window's undo).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.orm import Session
+
+from models.entities import (
+    Affiliation,
+    Alias,
+    Event,
+    Person,
+    PersonKind,
+    Place,
+    PlaceAlias,
+    Quote,
+    Source,
+    event_people,
+    event_quotes,
+    event_sources,
+    source_people,
+    source_places,
+)
+from services.base import Service, get_or_raise
+from services.errors import ValidationError
+from services.events import EventService
+from services.extract.model import (
+    EntityKind,
+    Extraction,
+    ProposedEntity,
+    ProposedEvent,
+    ProposedPlace,
+    ProposedQuote,
+)
+from services.people import PeopleService
+from services.places import PlaceService
+from services.quotes import QuoteService, check_span
+from services.textnorm import fold
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The journalist's verdict on one proposal, with their corrections.
+
+    Attributes:
+        key: The proposal's key (a quote, entity, place or event of the extraction).
+        accept: False rejects it (it is never brought in by another proposal either).
+        start: A quote's corrected start offset (with ``end``: the span was moved).
+        end: A quote's corrected end offset.
+        speaker_id: A quote's speaker changed to this person of the case.
+        speaker_name: A quote's speaker changed to this name (matched by name or alias, or a
+            new person).
+        no_speaker: A quote's speaker is unknown (the proposed one is dropped).
+        name: A corrected name (entity, place) or title (event).
+    """
+
+    key: str
+    accept: bool = True
+    start: int | None = None
+    end: int | None = None
+    speaker_id: int | None = None
+    speaker_name: str | None = None
+    no_speaker: bool = False
+    name: str | None = None
+
+    @property
+    def moved(self) -> bool:
+        """Whether the journalist moved the quote's span."""
+        return self.start is not None and self.end is not None
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """What one review put into the case (and what :meth:`ReviewService.withdraw` takes out).
+
+    Attributes:
+        source_id: The reviewed source.
+        case_id: Its case.
+        stored: Proposal key -> id of the row it became or was matched to (quote, person or
+            organisation, place, event).
+        already_saved: Quote keys whose span already was a quote of the source (reused).
+        quote_ids: Quotes created.
+        person_ids: People and organisations created.
+        affiliation_ids: Affiliations created.
+        place_ids: Places created.
+        event_ids: Events created.
+        aliases: (person id, alias) added to people already in the case.
+        place_aliases: (place id, alias) added to places already in the case.
+        event_links: (event id, kind, id) links added to events already in the case.
+        source_people: People newly recorded as named in the source.
+        source_places: Places newly recorded as named in the source.
+        notes: Plain-language remarks (a dependency that was rejected, an affiliation skipped).
+    """
+
+    source_id: int
+    case_id: int
+    stored: Mapping[str, int] = field(default_factory=dict)
+    already_saved: tuple[str, ...] = ()
+    quote_ids: tuple[int, ...] = ()
+    person_ids: tuple[int, ...] = ()
+    affiliation_ids: tuple[int, ...] = ()
+    place_ids: tuple[int, ...] = ()
+    event_ids: tuple[int, ...] = ()
+    aliases: tuple[tuple[int, str], ...] = ()
+    place_aliases: tuple[tuple[int, str], ...] = ()
+    event_links: tuple[tuple[int, str, int], ...] = ()
+    source_people: tuple[int, ...] = ()
+    source_places: tuple[int, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """Whether the review added anything at all."""
+        return any(
+            (
+                self.quote_ids,
+                self.person_ids,
+                self.affiliation_ids,
+                self.place_ids,
+                self.event_ids,
+                self.aliases,
+                self.place_aliases,
+                self.event_links,
+                self.source_people,
+                self.source_places,
+            )
+        )
+
+    def summary(self) -> str:
+        """One line for a status bar: ``"2 quotes, 1 person, 1 event added"``."""
+        parts = []
+        for n, one, many in (
+            (len(self.quote_ids), "quote", "quotes"),
+            (len(self.person_ids), "person or organisation", "people and organisations"),
+            (len(self.affiliation_ids), "affiliation", "affiliations"),
+            (len(self.place_ids), "place", "places"),
+            (len(self.event_ids), "event", "events"),
+        ):
+            if n:
+                parts.append(f"{n} {one if n == 1 else many}")
+        text = (", ".join(parts) + " added") if parts else "nothing new added"
+        if self.already_saved:
+            n = len(self.already_saved)
+            text += f"; {n} quote{'s were' if n != 1 else ' was'} already saved"
+        return text
+
+
+class ReviewService(Service):
+    """Applies the journalist's decisions on an extraction."""
+
+    # --- Public use cases
+
+    def accept(self, extraction: Extraction, decisions: Sequence[Decision | str]) -> ReviewResult:
+        """Accept the proposals named by ``decisions`` (plain keys or :class:`Decision`).
+
+        Decisions with ``accept=False`` reject: that proposal is not stored, nor brought in by
+        another one. Everything else in the extraction is left out.
+        """
+        ds = [Decision(d) if isinstance(d, str) else d for d in decisions]
+        with self._tx() as s:
+            return _Apply(s, extraction, ds).run()
+
+    def accept_all(
+        self,
+        extraction: Extraction,
+        *,
+        rejected: Iterable[str] = (),
+        edits: Sequence[Decision] = (),
+    ) -> ReviewResult:
+        """Accept every proposal except the ``rejected`` keys, applying ``edits``."""
+        edited = {d.key: d for d in edits}
+        no = set(rejected)
+        ds: list[Decision] = []
+        for key in _all_keys(extraction):
+            if key in no:
+                ds.append(Decision(key, accept=False))
+            else:
+                ds.append(edited.get(key, Decision(key)))
+        with self._tx() as s:
+            return _Apply(s, extraction, ds).run()
+
+    def saved_keys(self, extraction: Extraction) -> frozenset[str]:
+        """Keys of the quote proposals whose exact span already is a quote of the source."""
+        with self._read() as s:
+            spans = {
+                (a, b)
+                for a, b in s.execute(
+                    select(Quote.start_offset, Quote.end_offset).where(
+                        Quote.source_id == extraction.source_id
+                    )
+                )
+            }
+        return frozenset(q.key for q in extraction.quotes if (q.start, q.end) in spans)
+
+    def withdraw(self, result: ReviewResult) -> None:
+        """Delete what one review added (undo), in one transaction.
+
+        Rows already gone are skipped. A person or place the review created that has since
+        been given other quotes or events is refused with a plain message, and nothing changes.
+        """
+        with self._tx() as s:
+            _withdraw(s, result)
+
+
+# --- Applying
+
+
+def _all_keys(x: Extraction) -> list[str]:
+    return [
+        *(e.key for e in x.entities),
+        *(p.key for p in x.places),
+        *(q.key for q in x.quotes),
+        *(e.key for e in x.events),
+    ]
+
+
+class _Apply:
+    """One review inside one session: resolves proposals in dependency order, remembers ids."""
+
+    def __init__(self, s: Session, x: Extraction, decisions: Sequence[Decision]) -> None:
+        self.s = s
+        self.x = x
+        self.entities = {e.key: e for e in x.entities}
+        self.places = {p.key: p for p in x.places}
+        self.quotes = {q.key: q for q in x.quotes}
+        self.events = {e.key: e for e in x.events}
+        known = set(self.entities) | set(self.places) | set(self.quotes) | set(self.events)
+        unknown = [d.key for d in decisions if d.key not in known]
+        if unknown:
+            raise ValidationError(
+                f"no proposal {unknown[0]!r} in this extraction; run the suggestions again"
+            )
+        self.decisions = {d.key: d for d in decisions}
+        self.rejected = {d.key for d in decisions if not d.accept}
+        src = get_or_raise(s, Source, x.source_id)
+        self.source = src
+        self.case_id = src.case_id
+        self.text = src.text
+        # Results.
+        self.stored: dict[str, int] = {}
+        self.already_saved: list[str] = []
+        self.quote_ids: list[int] = []
+        self.person_ids: list[int] = []
+        self.affiliation_ids: list[int] = []
+        self.place_ids: list[int] = []
+        self.event_ids: list[int] = []
+        self.aliases: list[tuple[int, str]] = []
+        self.place_aliases: list[tuple[int, str]] = []
+        self.event_links: list[tuple[int, str, int]] = []
+        self.source_people: list[int] = []
+        self.source_places: list[int] = []
+        self.notes: list[str] = []
+        self._people: dict[str, Person] = {}
+        self._place_rows: dict[str, Place] = {}
+
+    def run(self) -> ReviewResult:
+        accepted = [k for k, d in self.decisions.items() if d.accept]
+        # Entities and places first: quotes and events point at them.
+        for key in accepted:
+            if key in self.entities:
+                self.entity(key)
+            elif key in self.places:
+                self.place(key)
+        quotes = sorted(
+            (self.quotes[k] for k in accepted if k in self.quotes), key=lambda q: q.start
+        )
+        for q in quotes:
+            self.quote(q)
+        for key in accepted:
+            if key in self.events:
+                self.event(self.events[key])
+        self.s.flush()
+        return ReviewResult(
+            source_id=self.x.source_id,
+            case_id=self.case_id,
+            stored=dict(self.stored),
+            already_saved=tuple(self.already_saved),
+            quote_ids=tuple(self.quote_ids),
+            person_ids=tuple(self.person_ids),
+            affiliation_ids=tuple(self.affiliation_ids),
+            place_ids=tuple(self.place_ids),
+            event_ids=tuple(self.event_ids),
+            aliases=tuple(self.aliases),
+            place_aliases=tuple(self.place_aliases),
+            event_links=tuple(self.event_links),
+            source_people=tuple(self.source_people),
+            source_places=tuple(self.source_places),
+            notes=tuple(self.notes),
+        )
+
+    def _name(self, key: str, proposed: str) -> str:
+        d = self.decisions.get(key)
+        name = d.name if d is not None and d.name else proposed
+        return " ".join(name.split())
+
+    # --- People and organisations
+
+    def entity(self, key: str) -> Person:
+        """The person row of entity ``key``: matched, found by name or alias, or created."""
+        if key in self._people:
+            return self._people[key]
+        e = self.entities[key]
+        name = self._name(key, e.name)
+        if not name:
+            raise ValidationError(f"the proposal {key!r} has no name")
+        person = self._existing_person(e, name)
+        spellings = [n for n in (name, e.name, *e.aliases, e.acronym) if n and n.strip()]
+        if person is None:
+            person = Person(
+                case_id=self.case_id,
+                name=name,
+                kind=PersonKind(e.kind.value),
+                role=e.role,
+            )
+            self.s.add(person)
+            self.s.flush()
+            PeopleService._add_aliases(person, spellings)
+            self.s.flush()
+            self.person_ids.append(person.id)
+        else:
+            before = {a.name for a in person.aliases}
+            PeopleService._add_aliases(person, spellings)
+            self.s.flush()
+            self.aliases.extend((person.id, a.name) for a in person.aliases if a.name not in before)
+        self._people[key] = person
+        self.stored[key] = person.id
+        self._mention(person)
+        if e.affiliation_key:
+            self._affiliate(e, person)
+        return person
+
+    def _existing_person(self, e: ProposedEntity, name: str) -> Person | None:
+        if e.matched_person_id is not None:
+            p = self.s.get(Person, e.matched_person_id)
+            if p is not None and p.case_id == self.case_id:
+                return p
+        # Also catches a person created since the extraction ran (an earlier review).
+        for candidate in (name, e.name, *e.aliases):
+            p = PeopleService._match(self.s, self.case_id, candidate)
+            if p is not None:
+                return p
+        if e.acronym and e.kind is EntityKind.ORGANISATION:
+            p = PeopleService._match(self.s, self.case_id, e.acronym)
+            if p is not None and p.kind is PersonKind.ORGANISATION:
+                return p
+        return None
+
+    def _affiliate(self, e: ProposedEntity, person: Person) -> None:
+        org_key = e.affiliation_key
+        assert org_key is not None
+        if org_key in self.rejected or org_key not in self.entities:
+            self.notes.append(
+                f"{person.name}: no affiliation recorded ({self._label(org_key)} was rejected)"
+            )
+            return
+        org = self.entity(org_key)
+        if org.kind is not PersonKind.ORGANISATION or org.id == person.id:
+            self.notes.append(f"{person.name}: {org.name} is not an organisation; no affiliation")
+            return
+        role = " ".join(e.role.split())
+        exists = self.s.scalars(
+            select(Affiliation).where(
+                Affiliation.person_id == person.id, Affiliation.organisation_id == org.id
+            )
+        ).all()
+        if any(fold(a.role) == fold(role) for a in exists):
+            return
+        a = Affiliation(person_id=person.id, organisation_id=org.id, role=role)
+        self.s.add(a)
+        self.s.flush()
+        self.affiliation_ids.append(a.id)
+
+    def _mention(self, person: Person) -> None:
+        linked = self.s.scalar(
+            select(func.count())
+            .select_from(source_people)
+            .where(
+                source_people.c.source_id == self.x.source_id,
+                source_people.c.person_id == person.id,
+            )
+        )
+        if not linked:
+            self.s.execute(
+                source_people.insert().values(source_id=self.x.source_id, person_id=person.id)
+            )
+            self.source_people.append(person.id)
+
+    def _label(self, key: str) -> str:
+        e = self.entities.get(key)
+        if e is not None:
+            return e.name
+        p = self.places.get(key)
+        return p.name if p is not None else key
+
+    def _dependency(self, key: str | None, what: str, owner: str) -> bool:
+        """Whether proposal ``key`` may be brought in with ``owner`` (not rejected)."""
+        if key is None:
+            return False
+        if key in self.rejected:
+            self.notes.append(f"{owner}: saved without {what} {self._label(key)} (rejected)")
+            return False
+        return True
+
+    # --- Places
+
+    def place(self, key: str) -> Place:
+        """The place row of place ``key``: matched, found by name or spelling, or created."""
+        if key in self._place_rows:
+            return self._place_rows[key]
+        pp: ProposedPlace = self.places[key]
+        name = self._name(key, pp.name)
+        if not name:
+            raise ValidationError(f"the proposal {key!r} has no name")
+        row = self._existing_place(pp, name)
+        if row is None:
+            row = Place(case_id=self.case_id, name=name)
+            self.s.add(row)
+            self.s.flush()
+            PlaceService._add_aliases(row, [pp.name])
+            self.s.flush()
+            self.place_ids.append(row.id)
+        else:
+            before = {a.name for a in row.aliases}
+            PlaceService._add_aliases(row, [name, pp.name])
+            self.s.flush()
+            self.place_aliases.extend((row.id, a.name) for a in row.aliases if a.name not in before)
+        self._place_rows[key] = row
+        self.stored[key] = row.id
+        linked = self.s.scalar(
+            select(func.count())
+            .select_from(source_places)
+            .where(
+                source_places.c.source_id == self.x.source_id,
+                source_places.c.place_id == row.id,
+            )
+        )
+        if not linked:
+            self.s.execute(
+                source_places.insert().values(source_id=self.x.source_id, place_id=row.id)
+            )
+            self.source_places.append(row.id)
+        return row
+
+    def _existing_place(self, pp: ProposedPlace, name: str) -> Place | None:
+        if pp.matched_place_id is not None:
+            p = self.s.get(Place, pp.matched_place_id)
+            if p is not None and p.case_id == self.case_id:
+                return p
+        keys = {fold(name), fold(pp.name)}
+        for p in self.s.scalars(select(Place).where(Place.case_id == self.case_id)):
+            if keys & {fold(p.name), *(fold(a.name) for a in p.aliases)}:
+                return p
+        return None
+
+    # --- Quotes
+
+    def quote(self, q: ProposedQuote) -> int:
+        """Store quote proposal ``q`` (or reuse the quote already at that span)."""
+        d = self.decisions.get(q.key) or Decision(q.key)
+        if d.moved:
+            assert d.start is not None and d.end is not None
+            start, end, expected = d.start, d.end, None
+        else:
+            start, end, expected = q.start, q.end, q.text
+        try:
+            check_span(self.text, start, end, expected)
+        except ValidationError as exc:
+            raise ValidationError(
+                f"suggested quote “{_clip(q.text)}”: {exc.message}; "
+                "the source may have changed since the suggestions were made"
+            ) from None
+        existing = self._quote_at(start, end)
+        if existing is not None:
+            self.already_saved.append(q.key)
+            self.stored[q.key] = existing
+            return existing
+        speaker_id = self._speaker(q, d)
+        dto = QuoteService(_NO_SESSIONS)._create(
+            self.s,
+            self.x.source_id,
+            start,
+            end,
+            expected,
+            speaker_id,
+            q.said,
+            "unverified",
+            "",
+            q.language or None,
+            (),
+        )
+        self.quote_ids.append(dto.id)
+        self.stored[q.key] = dto.id
+        return dto.id
+
+    def _quote_at(self, start: int, end: int) -> int | None:
+        return self.s.scalar(
+            select(Quote.id).where(
+                Quote.source_id == self.x.source_id,
+                Quote.start_offset == start,
+                Quote.end_offset == end,
+            )
+        )
+
+    def _speaker(self, q: ProposedQuote, d: Decision) -> int | None:
+        if d.no_speaker:
+            return None
+        if d.speaker_id is not None:
+            p = get_or_raise(self.s, Person, d.speaker_id)
+            if p.case_id != self.case_id:
+                raise ValidationError(f"{p.name} belongs to another case")
+            self._mention(p)
+            return p.id
+        if d.speaker_name is not None and d.speaker_name.strip():
+            name = " ".join(d.speaker_name.split())
+            found = PeopleService._match(self.s, self.case_id, name)
+            if found is None:
+                found = Person(case_id=self.case_id, name=name, kind=PersonKind.PERSON)
+                self.s.add(found)
+                self.s.flush()
+                self.person_ids.append(found.id)
+            self._mention(found)
+            return found.id
+        if q.speaker_key is None or q.speaker_key not in self.entities:
+            return None
+        if not self._dependency(q.speaker_key, "speaker", f"quote “{_clip(q.text)}”"):
+            return None
+        return self.entity(q.speaker_key).id
+
+    # --- Events
+
+    def event(self, ev: ProposedEvent) -> int:
+        """Store event proposal ``ev`` with its links (or add the links to the same event)."""
+        title = self._name(ev.key, ev.title)
+        if not title:
+            raise ValidationError(f"the proposal {ev.key!r} has no title")
+        owner = f"event “{_clip(title)}”"
+        place_id = None
+        if ev.place_key in self.places and self._dependency(ev.place_key, "place", owner):
+            assert ev.place_key is not None
+            place_id = self.place(ev.place_key).id
+        person_ids = [
+            self.entity(k).id
+            for k in ev.people_keys
+            if k in self.entities and self._dependency(k, "person", owner)
+        ]
+        quote_ids: list[int] = []
+        for k in ev.quote_keys:
+            qid = self.stored.get(k) if k in self.quotes else None
+            if qid is None and k in self.quotes and k not in self.rejected:
+                qid = self._quote_at(self.quotes[k].start, self.quotes[k].end)
+            if qid is not None:
+                quote_ids.append(qid)
+        existing = self._same_event(title, ev)
+        svc = EventService(_NO_SESSIONS)
+        if existing is None:
+            e = Event(case_id=self.case_id, title=title, place_id=place_id)
+            e.date_start, e.date_end, e.date_precision = (
+                ev.date.start,
+                ev.date.end,
+                ev.date.precision,
+            )
+            self.s.add(e)
+            self.s.flush()
+            self.event_ids.append(e.id)
+            new = True
+        else:
+            e = existing
+            if e.place_id is None and place_id is not None:
+                e.place_id = place_id
+            new = False
+        for kind, ids in (
+            ("source", [self.x.source_id]),
+            ("person", person_ids),
+            ("quote", quote_ids),
+        ):
+            for ident in ids:
+                if not new and not self._linked(e.id, kind, ident):
+                    self.event_links.append((e.id, kind, ident))
+                svc._link(self.s, e, kind, ident)
+        self.s.flush()
+        self.stored[ev.key] = e.id
+        return e.id
+
+    def _same_event(self, title: str, ev: ProposedEvent) -> Event | None:
+        rows = self.s.scalars(
+            select(Event).where(
+                Event.case_id == self.case_id,
+                Event.date_start == ev.date.start,
+                Event.date_end == ev.date.end,
+            )
+        )
+        key = fold(title)
+        return next((e for e in rows if fold(e.title) == key), None)
+
+    def _linked(self, event_id: int, kind: str, ident: int) -> bool:
+        table, col = {
+            "source": (event_sources, "source_id"),
+            "person": (event_people, "person_id"),
+            "quote": (event_quotes, "quote_id"),
+        }[kind]
+        return bool(
+            self.s.scalar(
+                select(func.count())
+                .select_from(table)
+                .where(table.c.event_id == event_id, table.c[col] == ident)
+            )
+        )
+
+
+# The helpers borrowed from the other services run inside our session and never open their own.
+_NO_SESSIONS: Any = None
+
+
+def _clip(text: str, n: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# --- Withdrawing
+
+
+def _withdraw(s: Session, r: ReviewResult) -> None:
+    for event_id, kind, ident in r.event_links:
+        table, col = {
+            "source": (event_sources, "source_id"),
+            "person": (event_people, "person_id"),
+            "quote": (event_quotes, "quote_id"),
+        }[kind]
+        s.execute(delete(table).where(table.c.event_id == event_id, table.c[col] == ident))
+    for event_id in r.event_ids:
+        e = s.get(Event, event_id)
+        if e is not None:
+            s.delete(e)
+    s.flush()
+    for quote_id in r.quote_ids:
+        q = s.get(Quote, quote_id)
+        if q is not None:
+            s.delete(q)
+    for affiliation_id in r.affiliation_ids:
+        a = s.get(Affiliation, affiliation_id)
+        if a is not None:
+            s.delete(a)
+    s.flush()
+    for person_id, name in r.aliases:
+        s.execute(delete(Alias).where(and_(Alias.person_id == person_id, Alias.name == name)))
+    for place_id, name in r.place_aliases:
+        s.execute(
+            delete(PlaceAlias).where(and_(PlaceAlias.place_id == place_id, PlaceAlias.name == name))
+        )
+    for person_id in r.source_people:
+        s.execute(
+            delete(source_people).where(
+                source_people.c.source_id == r.source_id, source_people.c.person_id == person_id
+            )
+        )
+    for place_id in r.source_places:
+        s.execute(
+            delete(source_places).where(
+                source_places.c.source_id == r.source_id, source_places.c.place_id == place_id
+            )
+        )
+    s.flush()
+    s.expire_all()
+    for place_id in r.place_ids:
+        place = s.get(Place, place_id)
+        if place is None:
+            continue
+        n = s.scalar(select(func.count(Event.id)).where(Event.place_id == place_id)) or 0
+        if n:
+            raise ValidationError(
+                f"cannot take back {place.name}: {n} other event(s) now happen there"
+            )
+        s.delete(place)
+    # People before the organisations they were affiliated with.
+    people = [p for p in (s.get(Person, i) for i in r.person_ids) if p is not None]
+    people.sort(key=lambda p: p.kind is PersonKind.ORGANISATION)
+    for p in people:
+        _refuse_if_used(s, p)
+        s.delete(p)
+        s.flush()
+
+
+def _refuse_if_used(s: Session, p: Person) -> None:
+    quotes = s.scalar(select(func.count(Quote.id)).where(Quote.speaker_id == p.id)) or 0
+    affiliations = (
+        s.scalar(
+            select(func.count(Affiliation.id)).where(
+                (Affiliation.person_id == p.id) | (Affiliation.organisation_id == p.id)
+            )
+        )
+        or 0
+    )
+    if quotes or affiliations:
+        what = f"{quotes} other quote(s)" if quotes else f"{affiliations} affiliation(s)"
+        raise ValidationError(f"cannot take back {p.name}: they now have {what}")
+
+
+__all__ = ["Decision", "ReviewResult", "ReviewService"]
