@@ -27,6 +27,10 @@ class GroupBy(enum.StrEnum):
 CLASSIFICATION = "Internal — not for publication"
 
 
+class ExportCancelledError(Exception):
+    """Raised inside a renderer when the user cancelled; the service removes the partial file."""
+
+
 @dataclass(frozen=True)
 class Selection:
     """What part of the case goes into the export (all fields combine; empty means everything).

@@ -17,6 +17,7 @@ from services.brief.bidi import base_level, has_rtl, rtl_spans, strip_controls
 from services.brief.model import (
     Contents,
     Document,
+    ExportCancelledError,
     Heading,
     Note,
     PageBreak,
@@ -57,17 +58,21 @@ def _run(text: str, rpr: str, rtl: bool) -> str:
     return f"<w:r>{f'<w:rPr>{props}</w:rPr>' if props else ''}{body}</w:r>"
 
 
-def _ppr(text: str, extra: str = "") -> str:
-    bidi = "<w:bidi/>" if base_level(text) else ""
+def _ppr(text: str, extra: str = "", ltr: bool = False) -> str:
+    bidi = "<w:bidi/>" if not ltr and base_level(text) else ""
     return f"<w:pPr>{extra}{bidi}</w:pPr>" if (extra or bidi) else ""
 
 
 KEEP = "<w:keepNext/>"
 
 
-def _pp(text: str, style: str, extra: str = "") -> str:
-    """Paragraph properties with a style (and ``w:bidi`` when the text reads right to left)."""
-    return _ppr(text, f'<w:pStyle w:val="{style}"/>{extra}')
+def _pp(text: str, style: str, extra: str = "", ltr: bool = False) -> str:
+    """Paragraph properties with a style (and ``w:bidi`` when the text reads right to left).
+
+    ``ltr`` keeps a left-to-right paragraph even when the text starts with an Arabic word (the
+    running header, citation notes: English lines that may begin with an Arabic title).
+    """
+    return _ppr(text, f'<w:pStyle w:val="{style}"/>{extra}', ltr)
 
 
 class _Writer:
@@ -112,7 +117,7 @@ def _footnotes_xml(notes: tuple[Note, ...]) -> bytes:
         text = n.text()
         items.append(
             f'<w:footnote w:id="{n.number}"><w:p>'
-            f"{_pp(text, 'FootnoteText')}"
+            f"{_pp(text, 'FootnoteText', ltr=True)}"
             f'<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r>'
             f"{_runs_xml(' ' + text)}</w:p></w:footnote>"
         )
@@ -272,6 +277,8 @@ def render_docx(doc: Document, path: Path | str, progress: Progress | None = Non
     bookmark = 0
     for i, b in enumerate(doc.blocks):
         if i % 200 == 0:
+            if progress.cancelled():
+                raise ExportCancelledError
             progress.report(0.1 + 0.7 * i / max(n, 1), "Writing the Word file")
         if isinstance(b, Heading):
             bookmark += 1
@@ -332,7 +339,7 @@ def _toc_xml(entries: str) -> str:
 def _fill(paragraph: Any, text: str, style: str) -> None:
     from docx.oxml import parse_xml
 
-    frag = parse_xml(f'<w:p xmlns:w="{W_NS}">{_pp(text, style)}{_runs_xml(text)}</w:p>')
+    frag = parse_xml(f'<w:p xmlns:w="{W_NS}">{_pp(text, style, ltr=True)}{_runs_xml(text)}</w:p>')
     p = paragraph._p
     for child in list(p):
         p.remove(child)

@@ -20,6 +20,7 @@ from services.brief.bidi import base_level, has_rtl, strip_controls, visual_runs
 from services.brief.model import (
     Contents,
     Document,
+    ExportCancelledError,
     Heading,
     Note,
     PageBreak,
@@ -421,7 +422,6 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
     from reportlab.platypus import (
         BaseDocTemplate,
         Frame,
-        KeepTogether,
         NextPageTemplate,
         PageTemplate,
         Spacer,
@@ -439,7 +439,9 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
     margin = 2.1 * cm
     text_width = width - 2 * margin
 
-    header_flow = _para(doc.header, "small") if doc.header else None
+    # The header and the notes are English lines that may start with an Arabic title: they
+    # keep a left-to-right base so that they read (and align) like the rest of the brief.
+    header_flow = _para(doc.header, "small", base=0) if doc.header else None
 
     def body_page(canv: Any, d: Any) -> None:
         canv.saveState()
@@ -461,8 +463,18 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
         canv.rect(0, height - 1.2 * cm, width, 1.2 * cm, stroke=0, fill=1)
         canv.restoreState()
 
+    placed = [0]
+    total = [1]
+    live: Progress = progress
+
     class _Doc(BaseDocTemplate):  # type: ignore[misc]
         def afterFlowable(self, f: Any) -> None:  # noqa: N802 - reportlab hook
+            placed[0] += 1
+            if placed[0] % 100 == 0:
+                if live.cancelled():
+                    raise ExportCancelledError
+                done = min(placed[0] / total[0], 1.0)
+                live.report(0.3 + 0.65 * done, "Writing the PDF")
             info = getattr(f, "_sb_heading", None)
             if info is None:
                 return
@@ -471,7 +483,18 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
             self.canv.addOutlineEntry(text, key, level - 1, closed=level > 1)
             self.notify("TOCEntry", (level - 1, escape(text), self.page, key))
 
-    frame = Frame(margin, margin, text_width, height - 2 * margin, id="body", showBoundary=0)
+    # No frame padding: tables as wide as the text must not stick out of it.
+    frame = Frame(
+        margin,
+        margin,
+        text_width,
+        height - 2 * margin,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     rl = _Doc(
         str(path),
         pagesize=A4,
@@ -485,6 +508,9 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
         keywords=doc.properties.keywords,
         creator="Sourcebook",
         producer="Sourcebook",
+        # The canvas starts every page in this font: the default (Helvetica) would be a
+        # referenced, unembedded font in the file.
+        initialFontName=SANS,
         invariant=1,
         pageCompression=1,
     )
@@ -513,7 +539,9 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
     n = len(doc.blocks)
     for i, b in enumerate(doc.blocks):
         if i % 200 == 0:
-            progress.report(0.1 + 0.5 * i / max(n, 1), "Laying out the PDF")
+            if progress.cancelled():
+                raise ExportCancelledError
+            progress.report(0.05 + 0.25 * i / max(n, 1), "Laying out the PDF")
         if isinstance(b, Heading):
             f = _para(b.text, "h1" if b.level == 1 else "h2")
             f._sb_heading = (b.level, b.text, b.key)
@@ -522,12 +550,27 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
         elif isinstance(b, Para):
             story.append(_para(b.text, b.style))
         elif isinstance(b, QuoteBlock):
-            story.append(KeepTogether(_quote_flowables(b)))
+            # Not a KeepTogether: reportlab cannot keep a heading with a container, so the
+            # quote's lines are chained with keepWithNext instead.
+            parts = _quote_flowables(b)
+            for part in parts[:-1]:
+                part.keepWithNext = 1
+            story += parts
         elif isinstance(b, Table):
             story += _tables(b, text_width)
         elif isinstance(b, Contents):
+            from reportlab.platypus import TableStyle
+
             toc = TableOfContents()
             toc.levelStyles = [st["toc1"], st["toc2"]]
+            toc.tableStyle = TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), SANS),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
             story += [_para("Contents", "h1"), toc]
             multi = True
         elif isinstance(b, PageBreak):
@@ -538,7 +581,9 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
         story.append(h)
         story += [_note_flowable(note) for note in doc.notes]
 
-    progress.report(0.65, "Writing the PDF")
+    progress.report(0.3, "Writing the PDF")
+    # A table of contents takes two passes over the story.
+    total[0] = len(story) * (2 if multi else 1)
     if multi:
         rl.multiBuild(story)
     else:
@@ -570,7 +615,7 @@ def _quote_flowables(b: QuoteBlock) -> list[Any]:
 def _note_flowable(n: Note) -> Any:
     text = f"{n.number}. {n.text()}"
     if has_rtl(text):
-        return _para(text, "note", anchor=f"note-{n.number}")
+        return _para(text, "note", anchor=f"note-{n.number}", base=0)
     body = f'<a href="#ref-{n.number}" color="{ACCENT}">{n.number}.</a> ' + escape(
         n.text().removesuffix(f" {n.url}" if n.url else "")
     )
@@ -589,6 +634,9 @@ def _tables(b: Table, text_width: float) -> list[Any]:
     widths = [w * text_width for w in b.widths]
     style = TableStyle(
         [
+            # Tables set their cell font even when every cell is a Paragraph; without this
+            # an unembedded Helvetica is referenced.
+            ("FONTNAME", (0, 0), (-1, -1), SANS),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, 0), 0.8, HexColor(INK)),
             ("LINEBELOW", (0, 1), (-1, -1), 0.3, HexColor(RULE)),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from services.brief.build import CaseData, build_brief, load_case, select
-from services.brief.model import BriefOptions, Document
+from services.brief.model import BriefOptions, Document, ExportCancelledError
 from services.brief.precheck import PrecheckItem, precheck
 from services.brief.redact import redact
 from services.errors import ValidationError
@@ -31,11 +31,13 @@ class ExportResult:
         files: Every file written, in order.
         quotes: Number of quotes exported.
         notes: Number of citation notes.
+        cancelled: Whether the user stopped the export (``files`` lists what was finished).
     """
 
     files: tuple[Path, ...]
     quotes: int
     notes: int
+    cancelled: bool = False
 
 
 def safe_file_stem(title: str) -> str:
@@ -103,25 +105,41 @@ class ExportService:
         stem = stem or f"{safe_file_stem(data.case.title)}-{options.template.value}"
         files: list[Path] = []
         steps = len(formats)
+        cancelled = False
         for i, fmt in enumerate(formats):
             if progress.cancelled():
+                cancelled = True
                 break
             sub = _SubProgress(progress, i / steps, (i + 1) / steps)
-            if fmt == "pdf":
-                from services.brief.render_pdf import render_pdf
+            target = out / f"{stem}.{fmt}"
+            try:
+                if fmt == "pdf":
+                    from services.brief.render_pdf import render_pdf
 
-                files.append(render_pdf(doc, out / f"{stem}.pdf", sub))
-            elif fmt == "docx":
-                from services.brief.render_docx import render_docx
+                    files.append(render_pdf(doc, target, sub))
+                elif fmt == "docx":
+                    from services.brief.render_docx import render_docx
 
-                files.append(render_docx(doc, out / f"{stem}.docx", sub))
-            else:
-                from services.brief.data_export import write_data
+                    files.append(render_docx(doc, target, sub))
+                else:
+                    from services.brief.data_export import write_data
 
-                sel = select(data, options.selection, options.only_verified)
-                files += write_data(data, sel, out, fmt, stem, include_notes=options.include_notes)
-        progress.report(1.0, "Done")
-        return ExportResult(tuple(files), len(doc.quote_texts()), len(doc.notes))
+                    sel = select(data, options.selection, options.only_verified)
+                    files += write_data(
+                        data, sel, out, fmt, stem, include_notes=options.include_notes
+                    )
+            except ExportCancelledError:
+                # A half-written file is worse than none: it might be sent as it is.
+                target.unlink(missing_ok=True)
+                cancelled = True
+                break
+            except OSError as exc:
+                target.unlink(missing_ok=True)
+                raise ValidationError(
+                    f"could not write {target.name}: {exc.strerror or exc}"
+                ) from exc
+        progress.report(1.0, "Cancelled" if cancelled else "Done")
+        return ExportResult(tuple(files), len(doc.quote_texts()), len(doc.notes), cancelled)
 
 
 class _SubProgress:
