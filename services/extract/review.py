@@ -74,6 +74,7 @@ class Decision:
         speaker_id: A quote's speaker changed to this person of the case.
         speaker_name: A quote's speaker changed to this name (matched by name or alias, or a
             new person).
+        speaker_key: A quote's speaker changed to another entity of the extraction.
         no_speaker: A quote's speaker is unknown (the proposed one is dropped).
         name: A corrected name (entity, place) or title (event).
     """
@@ -84,6 +85,7 @@ class Decision:
     end: int | None = None
     speaker_id: int | None = None
     speaker_name: str | None = None
+    speaker_key: str | None = None
     no_speaker: bool = False
     name: str | None = None
 
@@ -544,6 +546,11 @@ class _Apply:
                 self.person_ids.append(found.id)
             self._mention(found)
             return found.id
+        if d.speaker_key is not None:
+            if d.speaker_key not in self.entities:
+                raise ValidationError(f"no proposed person {d.speaker_key!r} in this extraction")
+            # Chosen by the journalist for this quote: brought in even if rejected elsewhere.
+            return self.entity(d.speaker_key).id
         if q.speaker_key is None or q.speaker_key not in self.entities:
             return None
         if not self._dependency(q.speaker_key, "speaker", f"quote “{_clip(q.text)}”"):

@@ -276,6 +276,18 @@ def test_speaker_changed_to_an_existing_person_or_name_or_nobody(
     assert services.people.count(case_id) == 1
 
 
+def test_speaker_changed_to_another_proposed_entity(
+    services: Services, case_source: tuple[int, int]
+) -> None:
+    case_id, source_id = case_source
+    x = make_extraction(source_id)
+    with pytest.raises(ValidationError, match="no proposed person 'e-zz'"):
+        services.review.accept(x, [Decision("q1", speaker_key="e-zz")])
+    services.review.accept_all(x, rejected=["e-sdf"], edits=[Decision("q3", speaker_key="e-sdf")])
+    q3 = services.quotes.list(case_id)[2]
+    assert q3.speaker_name == "Syrian Democratic Forces"
+
+
 def test_corrected_entity_name_and_event_title(
     services: Services, case_source: tuple[int, int]
 ) -> None:
