@@ -11,6 +11,7 @@ from services.backup import BackupService
 from services.cases import CaseService
 from services.changes import ChangeWatcher
 from services.events import EventService
+from services.imports import ImportService
 from services.people import PeopleService
 from services.places import PlaceService
 from services.quotes import QuoteService
@@ -41,6 +42,7 @@ class Services:
     backups: BackupService
     archive: ArchiveService
     changes: ChangeWatcher
+    imports: ImportService
 
     @classmethod
     def over(cls, store: Store) -> Services:
@@ -58,6 +60,7 @@ class Services:
             backups=BackupService(store),
             archive=ArchiveService(store),
             changes=ChangeWatcher(f),
+            imports=ImportService(f),
         )
 
     @classmethod

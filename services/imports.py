@@ -138,7 +138,19 @@ def _file_modified(path: Path) -> str:
 
 
 class ImportService(Service):
-    """Import files into a case."""
+    """Import files into a case.
+
+    The window and the command line use the same calls: :meth:`import_paths` (files and
+    folders, with a :class:`Progress`, returning an :class:`ImportSummary`) and
+    :meth:`import_one` / :meth:`import_file` for a single file.
+    """
+
+    @staticmethod
+    def warm_up() -> None:
+        """Load the language model now (about 0.8 s once per process) instead of at first use."""
+        from services.importers.lang import warm_up
+
+        warm_up()
 
     def import_file(self, case_id: int, path: Path | str) -> SourceDTO:
         """Import one file as a source.
@@ -285,6 +297,12 @@ class ImportService(Service):
                 summary.notices.extend((str(path), n) for n in result.notices)
         progress.report(1.0, "done")
         return summary
+
+    def import_paths(
+        self, case_id: int, paths: Sequence[Path | str], progress: Progress | None = None
+    ) -> ImportSummary:
+        """Same as :meth:`import_files` (files and folders, one summary)."""
+        return self.import_files(case_id, paths, progress)
 
 
 def _without_nested(got: Extracted) -> Extracted:

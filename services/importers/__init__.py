@@ -34,6 +34,7 @@ EXTENSIONS = {
     ".docx": "docx",
     ".eml": "eml",
 }
+SUPPORTED = "Sourcebook imports .html, .mhtml, .pdf, .docx, .eml, .txt and .md"
 NAMES = {
     "text": "a text file",
     "html": "a web page",
@@ -106,18 +107,18 @@ def read_any(path: Path, data: bytes) -> Extracted:
     found = sniff(data)
     if found == "ole":
         raise fail(path, "this is an old Word/Office (.doc) file: save it as .docx and import that")
-    if found == "zip" and declared in ("docx", None):
+    if declared is None and found not in ("pdf", "docx"):
+        raise fail(path, f"cannot import {ext} files ({SUPPORTED})")
+    if found == "zip" and declared == "docx":
         raise fail(path, "this zip archive is not a Word document")
     if found in ("pdf", "docx"):
         fmt = found
     elif found is not None:
         raise fail(path, f"this is {found.upper()} data, not {NAMES.get(declared or '', 'text')}")
-    elif declared is None:
-        raise fail(path, f"cannot import {ext} files")
     elif declared in ("pdf", "docx"):
         raise fail(path, f"this is not {NAMES[declared]} (its content is not {declared.upper()})")
     else:
-        fmt = declared
+        fmt = declared or "text"
     try:
         got = _reader(fmt)(path, data)
     except ImportFailedError:
@@ -141,5 +142,5 @@ def reader_for(path: Path) -> Reader:
         ImportFailedError: the extension is not one Sourcebook imports.
     """
     if path.suffix.lower() not in EXTENSIONS:
-        raise fail(path, f"cannot import {path.suffix.lower()} files")
+        raise fail(path, f"cannot import {path.suffix.lower()} files ({SUPPORTED})")
     return read_any

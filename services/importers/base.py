@@ -62,3 +62,19 @@ def fail(path: Path | str, problem: str) -> ImportFailedError:
 def title_from_name(path: Path | str) -> str:
     """A readable title from a file name ("mayor_speech.txt" -> "mayor speech")."""
     return Path(path).stem.replace("_", " ").strip() or Path(path).name
+
+
+def cut_off(message: Any) -> bool:
+    """Whether a parsed email/web archive was cut off: a MIME part's closing boundary is missing."""
+    from email import errors
+
+    return any(
+        isinstance(defect, errors.CloseBoundaryNotFoundDefect)
+        for part in message.walk()
+        for defect in getattr(part, "defects", ())
+    )
+
+
+def headers_end(data: bytes) -> bool:
+    """Whether the header block of a mail-like file ends (a blank line follows the headers)."""
+    return b"\n\n" in data or b"\r\n\r\n" in data

@@ -18,3 +18,12 @@ def detect_language(text: str) -> str:
 
         code, _score = py3langid.classify(sample)
     return str(code)
+
+
+def warm_up() -> None:
+    """Load the language model now (about 0.8 s, once per process) rather than at first import.
+
+    A process that forks workers, or a window that wants its first import to start at once,
+    calls this early; detection is otherwise loaded on first use.
+    """
+    detect_language("Loading the language model before the first import of a file.")

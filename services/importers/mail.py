@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from models.entities import SourceKind
-from services.importers.base import Attachment, Extracted, fail
+from services.importers.base import Attachment, Extracted, cut_off, fail, headers_end
 from services.importers.web import extract_html
 
 _HEADERS = ("from", "to", "cc", "date", "subject", "message-id", "in-reply-to")
@@ -65,6 +65,10 @@ def read_eml(path: Path, data: bytes) -> Extracted:
     except Exception as exc:  # noqa: BLE001
         raise fail(path, "the email could not be read") from exc
     assert isinstance(msg, EmailMessage)
+    if not headers_end(data):
+        raise fail(path, "the email is truncated: it ends inside its headers")
+    if cut_off(msg):
+        raise fail(path, "the email is truncated: its last part is cut off")
     meta: dict[str, Any] = {k: v for k in _HEADERS if (v := _header(msg, k))}
     published = None
     if "date" in meta:

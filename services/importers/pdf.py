@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ def extract_pages(data: bytes) -> tuple[Any, list[str]]:
     """(pypdf reader, text of each page): the extraction library's own work, also benchmarked."""
     from pypdf import PdfReader
 
+    # pypdf logs each repair of a damaged file ("EOF marker not found"...) as a warning on
+    # stderr; the import reports its own one-line message instead.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted and not reader.decrypt(""):
         raise PermissionError("password")

@@ -68,8 +68,10 @@ def detect_encoding(data: bytes) -> str | None:
     try:
         data.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        # A file cut inside its last character is still UTF-8 (the cut character is dropped).
+        if exc.reason == "unexpected end of data" and len(data) - exc.start < 4:
+            return "utf-8"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=LEGACY).best()
@@ -85,8 +87,8 @@ def decode_text(data: bytes) -> tuple[str, str] | None:
     encoding = detect_encoding(data)
     if encoding is None:
         return None
-    try:
-        text = data.decode(encoding)
+    try:  # incremental: a character cut off at the end of a truncated file is dropped
+        text = codecs.getincrementaldecoder(encoding)().decode(data, final=False)
     except (UnicodeDecodeError, LookupError):
         return None
     text = text.removeprefix("\ufeff")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from models.entities import SourceKind
-from services.importers.base import Extracted, fail, title_from_name
+from services.importers.base import Extracted, cut_off, fail, title_from_name
 
 # Options given to trafilatura, here once so the benchmark measures the same call.
 TRAFILATURA_OPTIONS: dict[str, Any] = {
@@ -100,11 +100,16 @@ def read_html(path: Path, data: bytes) -> Extracted:
 
 def read_mhtml(path: Path, data: bytes) -> Extracted:
     """A web archive (.mhtml/.mht): its HTML part through the web-page path."""
+    head = data[:4096].lower()
+    if b"content-type:" not in head or b"multipart/" not in head:
+        raise fail(path, "this is not a web archive (no MIME header found)")
     try:
         msg = email.message_from_bytes(data, policy=email.policy.default)
     except Exception as exc:  # noqa: BLE001
         raise fail(path, "this web archive could not be read") from exc
     assert isinstance(msg, EmailMessage)
+    if cut_off(msg):
+        raise fail(path, "the web archive is truncated: its last part is cut off")
     html_part = next((p for p in msg.walk() if p.get_content_type() == "text/html"), None)
     if html_part is None:
         raise fail(path, "this web archive has no web page in it")

@@ -160,14 +160,14 @@ def _add_footnote(data: bytes, note: str) -> bytes:
     return out.getvalue()
 
 
-def zip_bomb_docx() -> bytes:
-    """A .docx-shaped zip whose document.xml would unpack to about 1 GB."""
+def zip_bomb_docx(megabytes: int = 128) -> bytes:
+    """A .docx-shaped zip whose document.xml would unpack to ``megabytes`` MB (ratio ~1000)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
         with z.open("word/document.xml", "w", force_zip64=True) as f:
             chunk = b"\0" * (1 << 20)
-            for _ in range(1024):
+            for _ in range(megabytes):
                 f.write(chunk)
     return out.getvalue()
 
