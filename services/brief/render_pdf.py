@@ -470,7 +470,7 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
     class _Doc(BaseDocTemplate):  # type: ignore[misc]
         def afterFlowable(self, f: Any) -> None:  # noqa: N802 - reportlab hook
             placed[0] += 1
-            if placed[0] % 100 == 0:
+            if placed[0] % 25 == 0:
                 if live.cancelled():
                     raise ExportCancelledError
                 done = min(placed[0] / total[0], 1.0)
