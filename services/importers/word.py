@@ -132,6 +132,12 @@ def _body(document: Any) -> tuple[str, list[dict[str, Any]]]:
     return "\n\n".join(blocks), headings
 
 
+def _first_heading(headings: list[dict[str, Any]]) -> str:
+    """The document's title, or its first top-level heading ("" when it has neither)."""
+    top = [h for h in headings if h["level"] <= 1]
+    return str(top[0]["text"]) if top else ""
+
+
 def read_docx(path: Path, data: bytes) -> Extracted:
     """A Word document's body text, with footnotes, comments and properties in metadata."""
     zf = check_zip(path, data)
@@ -165,7 +171,7 @@ def read_docx(path: Path, data: bytes) -> Extracted:
     return Extracted(
         text=text,
         kind=SourceKind.WORD,
-        title=title.strip()[:500] or title_from_name(path),
+        title=(title.strip() or _first_heading(headings) or title_from_name(path))[:500],
         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         author=author.strip()[:300],
         meta=meta,

@@ -136,6 +136,7 @@ def test_docx_body_in_order_with_tables_footnotes_comments_and_properties_apart(
     src = _importer(services).import_file(_case(services), write(tmp_path, "minutes.docx", data))
     text = services.sources.get_text(src.id)
     assert src.kind is SourceKind.WORD
+    assert src.title == "Minutes of the port board"  # no title property: the first heading
     heading = text.index("Minutes of the port board")
     first = text.index("The board approved the contract.")
     second = text.index("Two members voted against.")

@@ -7,7 +7,7 @@ from typing import Any
 
 from services.container import Services
 from services.errors import NotFoundError
-from services.imports import ImportService, ImportSummary
+from services.imports import ImportSummary
 from ui.cli.common import EXIT_FAIL, fail, guard, print_json
 
 BAR_WIDTH = 30  # characters
@@ -95,8 +95,7 @@ def cmd_import(args: Any, svc: Services) -> int:
         case = svc.cases.find(args.case)
     except NotFoundError:
         fail(f"no case {args.case!r} (see `cases`)")
-    importer = ImportService(svc.store.sessions)
-    summary = importer.import_files(case.id, args.files, BarProgress(args.quiet))
+    summary = svc.imports.import_paths(case.id, args.files, BarProgress(args.quiet))
     if args.json:
         print_json(_summary_json(summary))
     else:
