@@ -1,18 +1,18 @@
 """The export window: template, formats, selection, options and folder; runs in the background.
 
 Self-contained: ``ExportDialog(services, case_id, parent=None, quote_ids=None)``. The export is
-one service call (``services.exports.export``) on a thread pool; progress comes back through a
-signal; when done, the dialog offers to open the file or its folder.
+one service call (``services.exports.export``) run off the GUI thread by ``ui.workers.run_task``;
+progress comes back through a signal, Cancel asks the service to stop (a half-written file is
+removed), and when done the dialog offers to open the file or its folder.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QObject, QRunnable, QThreadPool, QUrl, Signal
+from PySide6.QtCore import QDate, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from services.brief.model import BriefOptions, GroupBy, Selection, Template
 from services.errors import DomainError
+from ui.workers import ProgressBridge, TaskSignals, run_task
 
 TEMPLATES = [
     (Template.BRIEF, "Brief (2–4 pages)"),
@@ -50,57 +51,13 @@ GROUPS = [
 ]
 
 
-class _Signals(QObject):
-    """Carries the export's outcome back to the GUI thread.
-
-    Signals:
-        progressed: (fraction 0..1, text).
-        finished: The ExportResult.
-        failed: The exception.
-    """
-
-    progressed = Signal(float, str)
-    finished = Signal(object)
-    failed = Signal(object)
-
-
-class _Progress:
-    """The services' Progress protocol, bridged to a Qt signal (thread-safe: queued)."""
-
-    def __init__(self, signals: _Signals, cancel: threading.Event) -> None:
-        self._signals = signals
-        self._cancel = cancel
-
-    def report(self, fraction: float, text: str) -> None:
-        self._signals.progressed.emit(float(fraction), text)
-
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-
-class _ExportTask(QRunnable):
-    def __init__(self, fn: Any, signals: _Signals) -> None:
-        super().__init__()
-        self._fn = fn
-        self.signals = signals
-
-    def run(self) -> None:
-        try:
-            result = self._fn()
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never lost
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.finished.emit(result)
-
-
 class ExportDialog(QDialog):
     """Export a case, or a selection of it, as a brief and/or data files.
 
     Attributes:
         services: The services (``services.exports`` does the work).
         case_id: The case to export.
-        quote_ids: Hand-picked quotes (or a saved search's result), if any.
-        pool: The thread pool the export runs on (tests pass a synchronous one).
+        quote_ids: Hand-picked quotes (or a search result), if any.
         files: The files the last export wrote.
 
     Signals:
@@ -117,16 +74,13 @@ class ExportDialog(QDialog):
         case_id: int,
         parent: QWidget | None = None,
         quote_ids: list[int] | tuple[int, ...] | None = None,
-        pool: Any = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
         self.case_id = case_id
         self.quote_ids = tuple(quote_ids) if quote_ids is not None else None
-        self.pool = pool or QThreadPool.globalInstance()
         self.files: list[Path] = []
-        self._cancel = threading.Event()
-        self._signals: _Signals | None = None
+        self._bridge: ProgressBridge | None = None
         case = services.cases.get(case_id)
         self.setWindowTitle(f"Export — {case.title}")
         self._build(case)
@@ -260,7 +214,7 @@ class ExportDialog(QDialog):
         self.to_edit.setEnabled(scope == "dates")
 
     def _update_buttons(self) -> None:
-        self.export_button.setEnabled(bool(self.formats()) and self._signals is None)
+        self.export_button.setEnabled(bool(self.formats()) and self._bridge is None)
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Save into", self.folder_edit.text())
@@ -314,40 +268,50 @@ class ExportDialog(QDialog):
         self.check_view.setPlainText("\n".join(lines))
 
     def start_export(self) -> None:
-        """Run the export on the thread pool."""
+        """Run the export off the GUI thread."""
         formats = self.formats()
-        if not formats or self._signals is not None:
+        if not formats or self._bridge is not None:
             return
         options = self.options()
         folder = self.folder_edit.text().strip() or str(Path.home())
-        self._cancel.clear()
-        signals = _Signals()
+        signals = TaskSignals()
         signals.progressed.connect(self._on_progress)
-        signals.finished.connect(self._on_finished)
-        signals.failed.connect(self._on_failed)
-        self._signals = signals
+        bridge = ProgressBridge(signals)
+        self._bridge = bridge
         self.export_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
         self.status_label.setText("Exporting…")
-        progress = _Progress(signals, self._cancel)
+        self.progress_bar.setValue(0)
+        for b in (self.open_file_button, self.open_folder_button):
+            b.setVisible(False)
         exports = self.services.exports
         case_id = self.case_id
 
         def work() -> Any:
-            return exports.export(case_id, options, folder, formats, progress)
+            return exports.export(case_id, options, folder, formats, bridge)
 
-        self.pool.start(_ExportTask(work, signals))
+        run_task(work, self._on_finished, self._on_failed, signals=signals)
+
+    @property
+    def running(self) -> bool:
+        """Whether an export is under way."""
+        return self._bridge is not None
 
     def _on_progress(self, fraction: float, text: str) -> None:
         self.progress_bar.setValue(int(fraction * 100))
         self.status_label.setText(text)
 
     def _on_finished(self, result: Any) -> None:
-        self._signals = None
+        self._bridge = None
         self.files = list(result.files)
-        self.progress_bar.setValue(100)
+        cancelled = bool(getattr(result, "cancelled", False))
+        self.progress_bar.setValue(100 if not cancelled else self.progress_bar.value())
         names = ", ".join(p.name for p in self.files)
-        self.status_label.setText(f"Written: {names}" if self.files else "Cancelled.")
+        if cancelled:
+            text = f"Cancelled. Finished before that: {names}" if names else "Cancelled."
+        else:
+            text = f"Written: {names}"
+        self.status_label.setText(text)
         for b in (self.open_file_button, self.open_folder_button):
             b.setVisible(bool(self.files))
         self.cancel_button.setText("Close")
@@ -355,19 +319,31 @@ class ExportDialog(QDialog):
         self.export_finished.emit([str(p) for p in self.files])
 
     def _on_failed(self, exc: Any) -> None:
-        self._signals = None
+        self._bridge = None
         message = exc.message if isinstance(exc, DomainError) else f"Export failed: {exc}"
         self.status_label.setText(message)
         self.cancel_button.setText("Close")
         self._update_buttons()
         self.export_failed.emit(message)
 
-    def _close_or_cancel(self) -> None:
-        if self._signals is not None:
-            self._cancel.set()
+    def cancel(self) -> None:
+        """Ask the running export to stop (it stops at its next check)."""
+        if self._bridge is not None:
+            self._bridge.cancel()
             self.status_label.setText("Cancelling…")
+
+    def _close_or_cancel(self) -> None:
+        if self._bridge is not None:
+            self.cancel()
         else:
             self.reject()
+
+    def reject(self) -> None:
+        """Closing the window while an export runs cancels it first."""
+        if self._bridge is not None:
+            self.cancel()
+            return
+        super().reject()
 
     def open_file(self) -> None:
         """Open the first file written with the desktop's viewer."""
