@@ -11,6 +11,7 @@ from services.backup import BackupService
 from services.cases import CaseService
 from services.changes import ChangeWatcher
 from services.events import EventService
+from services.extract.service import ExtractionService
 from services.imports import ImportService
 from services.people import PeopleService
 from services.places import PlaceService
@@ -42,6 +43,7 @@ class Services:
     backups: BackupService
     archive: ArchiveService
     changes: ChangeWatcher
+    extraction: ExtractionService
     imports: ImportService
 
     @classmethod
@@ -60,6 +62,7 @@ class Services:
             backups=BackupService(store),
             archive=ArchiveService(store),
             changes=ChangeWatcher(f),
+            extraction=ExtractionService(f),
             imports=ImportService(f),
         )
 

@@ -1,0 +1,94 @@
+"""Places named in a text: the case's own places, a small built-in gazetteer and cue phrases.
+
+Place names are matched by transliteration key (:func:`services.extract.matching.name_key`), so
+"Deir ez-Zor" in the text finds the case's "Deir el-Zour". Cue phrases find places the gazetteer
+does not know: "the province of X", "X province", "the town of X", "the Syrian-Iraqi border".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from services.extract.matching import KnownName, NameIndex, arabic_pattern, name_key
+
+# Countries and places that news about the region names most; the case adds its own.
+GAZETTEER = tuple(
+    """Syria|Iraq|Turkey|Türkiye|Iran|Israel|Lebanon|Jordan|Egypt|Saudi Arabia|Yemen|Libya|
+    Qatar|Kuwait|Bahrain|Oman|United Arab Emirates|UAE|Afghanistan|Pakistan|India|China|Russia|
+    Ukraine|United States|U.S.|US|America|United Kingdom|U.K.|UK|Britain|England|France|
+    Germany|Italy|Spain|Greece|Cyprus|Tunisia|Algeria|Morocco|Sudan|Somalia|Ethiopia|Palestine|
+    Gaza|West Bank|Jerusalem|Europe|Africa|Asia|Middle East|Gulf|Washington|Moscow|London|
+    Paris|Berlin|Brussels|Geneva|New York|Ankara|Istanbul|Tehran|Baghdad|Damascus|Beirut|
+    Amman|Cairo|Riyadh|Doha|Kabul|Aleppo|Idlib|Raqqa|Raqqah|Homs|Hama|Latakia|Tartus|Daraa|
+    Deraa|Quneitra|Suwayda|Sweida|Palmyra|Tadmur|Deir ez-Zor|Deir el-Zour|Deir Ezzor|Hasaka|
+    Hasakah|Qamishli|Kobani|Kobane|Afrin|Manbij|Tal Abyad|Ras al-Ain|Hajin|Baghouz|Al-Bukamal|
+    Bukamal|Abu Kamal|Mayadin|Mosul|Erbil|Kirkuk|Sinjar|Anbar|Fallujah|Ramadi|Tikrit|Basra|
+    Najaf|Karbala|Sulaymaniyah|Dohuk|Nineveh|Rojava|Kurdistan|Badia|Euphrates|Tigris|
+    Golan|Sinai|Mediterranean""".replace("\n", "").split("|")
+)
+_CUE_AFTER = re.compile(
+    r"(?P<name>(?:[A-Z][\w’'-]*|(?:al|el|ez|ad|as)-[A-Z][\w’'-]*)"
+    r"(?:\s+(?:[A-Z][\w’'-]*|(?:al|el|ez|ad|as)-[A-Z][\w’'-]*)){0,2})"
+    r"\s+(?:province|provinces|governorate|district|city|town|village|region|countryside|camp)\b"
+)
+_CUE_BEFORE = re.compile(
+    r"\b(?:province|governorate|city|town|village|region|district|camp)\s+of\s+"
+    r"(?P<name>(?:[A-Z][\w’'-]*|(?:al|el|ez|ad|as)-[A-Z][\w’'-]*)"
+    r"(?:\s+(?:[A-Z][\w’'-]*|(?:al|el|ez|ad|as)-[A-Z][\w’'-]*)){0,2})"
+)
+_BORDER = re.compile(r"\b(?:the\s+)?(?P<name>[A-Z][\w]+(?:[-–][A-Z][\w]+)+\s+border)\b")
+_NOT_PLACE = frozenset({"the", "a", "an", "in", "of", "and", "eastern", "western", "northern"})
+
+
+class PlaceFinder:
+    """Decides whether a name is a place and finds places in a text.
+
+    Attributes:
+        index: The case's places (and the gazetteer), by transliteration key.
+    """
+
+    def __init__(self, known: Iterable[KnownName]) -> None:
+        self.case_places = NameIndex([k for k in known if k.kind == "place"])
+        self._gazetteer = {name_key(n) for n in GAZETTEER} | {n.lower() for n in GAZETTEER}
+        self._cue_names: set[str] = set()
+
+    def is_place(self, name: str) -> bool:
+        """Whether ``name`` is a known place (case, gazetteer, or named by a cue phrase)."""
+        if self.case_places.match(name) is not None:
+            return True
+        key = name_key(name)
+        return key in self._gazetteer or name.lower() in self._gazetteer or key in self._cue_names
+
+    def learn_from_cues(self, text: str) -> list[tuple[int, int, str]]:
+        """Names the text itself calls places; returns their spans."""
+        found: list[tuple[int, int, str]] = []
+        for rx in (_CUE_AFTER, _CUE_BEFORE, _BORDER):
+            for m in rx.finditer(text):
+                name = m.group("name")
+                words = name.split()
+                while (
+                    words
+                    and words[0].lower() in _NOT_PLACE | {"syrian", "iraqi"}
+                    and rx is not _BORDER
+                ):
+                    words.pop(0)
+                if not words:
+                    continue
+                name = " ".join(words)
+                start = m.start("name") + m.group("name").index(name)
+                self._cue_names.add(name_key(name))
+                found.append((start, start + len(name), name))
+        return found
+
+    def arabic_places(self, text: str) -> list[tuple[int, int, str]]:
+        """Case places named in Arabic script."""
+        out: list[tuple[int, int, str]] = []
+        for name, _ in self.case_places.arabic_names():
+            for m in arabic_pattern(name).finditer(text):
+                out.append((m.start(), m.end(), text[m.start() : m.end()]))
+        return out
+
+    def known(self, name: str) -> KnownName | None:
+        """The case place going by this name."""
+        return self.case_places.match(name)

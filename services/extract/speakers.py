@@ -1,0 +1,229 @@
+"""Who said each quote: attribution clauses, pronouns and surnames that refer back.
+
+Patterns: "…,” said X", "…,” X said", "…,” X told VOA", "…,” according to X", "X, a press
+officer with Y, said: “…”", "X said in a statement that the “…”", Arabic «…»، قال X. A pronoun
+("he told VOA") is the latest person named before it; "it" and "the group" the latest
+organisation; a surname ("Kinno told VOA") was already tied to the full name by the entity table.
+A quote with no attribution of its own takes the speaker of the quote beside it in the same
+sentence, or of the quote just before it in the same or previous paragraph.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from services.extract.entities import ORGANISATION, PERSON, Entity, Mention
+from services.extract.quotes import QuoteSpan
+from services.extract.text import SentenceIndex, Span
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+SPEECH_VERBS = (
+    "said|says|say|told|tells|added|adds|explained|explains|stated|states|noted|notes|wrote|"
+    "writes|tweeted|warned|warns|insisted|insists|argued|argues|claimed|claims|asked|asks|"
+    "replied|continued|announced|announces|declared|acknowledged|admitted|recalled|confirmed|"
+    "confirms|denied|commented|posted|remarked|suggested|urged|predicted|concluded|stressed|"
+    "emphasized|emphasised|cautioned|observed|complained|vowed|pledged|promised|alleged|"
+    "maintained|responded|shouted|adding|saying|telling|writing|noting|warning|according\\s+to"
+)
+_SPEECH = re.compile(rf"\b(?:{SPEECH_VERBS})\b", re.IGNORECASE)
+_AR_SPEECH = re.compile(
+    r"(?<!\w)(?:و|ف)?(?:قال|قالت|أضاف|أضافت|اضاف|صرح|صرّح|صرحت|أكد|أكّد|أكدت|اكد|أوضح|أوضحت|"
+    r"تابع|تابعت|أعلن|أعلنت|ذكر|ذكرت|أشار|أشارت|يقول|تقول|بحسب|حسب)(?!\w)"
+)
+_AR_NAME_STOP = frozenset(
+    _words(
+        """في إن أن ان لـ ل إلى الى على عن من خلال بأن بان أمس اليوم لقناة لإذاعة لوكالة لصحيفة"""
+    )
+)
+_PRONOUN = re.compile(
+    r"\b(?P<p>[Hh]e|[Ss]he|[Ii]t|[Tt]he\s+(?:group|organi[sz]ation|alliance|militia|ministry|"
+    r"coalition|movement|agency|army|statement|spokesman|spokeswoman|official|commander))\b"
+)
+_PERSON_NOUNS = frozenset({"spokesman", "spokeswoman", "official", "commander"})
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who said a quote and where the text says so.
+
+    Attributes:
+        speaker: The entity, or None when nobody is named.
+        span: The words naming the speaker (a name, an acronym, a pronoun).
+        how: ``after`` / ``before`` (clause beside the quote), ``sentence`` (shared with a
+            quote in the same sentence), ``previous`` (continues the previous speaker), or
+            ``none``.
+        has_verb: Whether a verb of speech is in the quote's sentence (outside the quote).
+    """
+
+    speaker: Entity | None
+    span: Span | None
+    how: str
+    has_verb: bool
+
+
+class _Resolver:
+    def __init__(self, text: str, mentions: Sequence[Mention], quotes: Sequence[QuoteSpan]):
+        self.text = text
+        inside = sorted((q.open_at, q.close_at) for q in quotes)
+        self._q_opens = [a for a, _ in inside]
+        self._inside = inside
+        self.mentions = [
+            m
+            for m in mentions
+            if m.entity is not None
+            and m.kind in (PERSON, ORGANISATION)
+            and not self.in_quote(m.start)
+        ]
+        self.starts = [m.start for m in self.mentions]
+
+    def in_quote(self, pos: int) -> bool:
+        i = bisect.bisect_right(self._q_opens, pos) - 1
+        return i >= 0 and self._inside[i][0] < pos < self._inside[i][1]
+
+    def mentions_in(self, a: int, b: int) -> list[Mention]:
+        i = bisect.bisect_left(self.starts, a)
+        j = bisect.bisect_left(self.starts, b)
+        return self.mentions[i:j]
+
+    def latest_before(self, pos: int, kinds: tuple[str, ...]) -> Mention | None:
+        i = bisect.bisect_left(self.starts, pos) - 1
+        while i >= 0:
+            if self.mentions[i].kind in kinds:
+                return self.mentions[i]
+            i -= 1
+        return None
+
+    def pronoun(self, m: re.Match[str]) -> tuple[Entity | None, Span]:
+        word = m.group("p").lower()
+        span = m.span("p")
+        if word in ("he", "she") or word.split()[-1] in _PERSON_NOUNS:
+            ref = self.latest_before(span[0], (PERSON,))
+        else:
+            ref = self.latest_before(span[0], (ORGANISATION,))
+        return (ref.entity if ref else None), span
+
+    # --- Clauses
+
+    def _subject(self, a: int, verb_at: int) -> tuple[Entity | None, Span] | None:
+        """The subject before a verb of speech: a name (maybe with an apposition) or pronoun."""
+        text = self.text
+        for m in self.mentions_in(a, verb_at):
+            between = text[m.end : verb_at].strip()
+            if (
+                between == ""
+                or (between.endswith(",") and between[:1] in ",(" and len(between) > 1)
+                or re.fullmatch(r"\([^)]*\)", between)
+            ):
+                return m.entity, (m.start, m.end)
+        for p in _PRONOUN.finditer(text, a, verb_at):
+            if text[p.end() : verb_at].strip() == "":
+                return self.pronoun(p)
+        return None
+
+    def _object(self, verb_end: int, b: int) -> tuple[Entity | None, Span] | None:
+        """The speaker after the verb: "said X", "according to X"."""
+        text = self.text
+        window = min(b, verb_end + 80)
+        ms = self.mentions_in(verb_end, window)
+        p = _PRONOUN.search(text, verb_end, window)
+        if ms and (p is None or ms[0].start < p.start()):
+            gap = text[verb_end : ms[0].start]
+            if re.fullmatch(r"\s*(?:the\s+|by\s+)?", gap, re.IGNORECASE):
+                return ms[0].entity, (ms[0].start, ms[0].end)
+        if p is not None and re.fullmatch(r"\s*", text[verb_end : p.start()]):
+            return self.pronoun(p)
+        return None
+
+    def clause(self, a: int, b: int, after: bool) -> tuple[tuple[Entity | None, Span] | None, bool]:
+        """The speaker named in ``text[a:b]`` and whether a verb of speech is there."""
+        if b <= a:
+            return None, False
+        text = self.text
+        verbs = [m for m in _SPEECH.finditer(text, a, b) if not self.in_quote(m.start())]
+        verbs += [m for m in _AR_SPEECH.finditer(text, a, b) if not self.in_quote(m.start())]
+        if not verbs:
+            return None, False
+        verbs.sort(key=lambda m: m.start())
+        # After a quote the first verb counts; before it, the nearest one.
+        verbs = [v for v in verbs if v.start() - a < 220][:1] if after else verbs[::-1]
+        for v in verbs:
+            is_according = v.group().lower().startswith("according") or v.group() in ("بحسب", "حسب")
+            if not is_according:
+                got = self._subject(a, v.start())
+                if got is not None and got[0] is not None:
+                    return got, True
+            got = self._object(v.end(), b)
+            if got is not None and got[0] is not None:
+                return got, True
+            if v.re is _AR_SPEECH:
+                arabic = self._arabic_name(v.end(), b)
+                if arabic is not None:
+                    return arabic, True
+        return None, True
+
+    def _arabic_name(self, a: int, b: int) -> tuple[Entity | None, Span] | None:
+        # An Arabic verb of speech with no name after it continues the last speaker.
+        text = self.text
+        rest = text[a:b]
+        if re.match(r"\s*[:«\u201c\"]|\s*$|\s*[،,]", rest):
+            ref = self.latest_before(a, (PERSON, ORGANISATION))
+            return (ref.entity, (ref.start, ref.end)) if ref else None
+        return None
+
+
+def attribute(
+    text: str,
+    quotes: Sequence[QuoteSpan],
+    sentences: SentenceIndex,
+    mentions: Sequence[Mention],
+    paragraph_of: Sequence[int],
+) -> list[Attribution]:
+    """The attribution of each quote (same order as ``quotes``)."""
+    r = _Resolver(text, mentions, quotes)
+    out: list[Attribution] = []
+    sent_of = [sentences.index_of(q.open_at) for q in quotes]
+    for i, q in enumerate(quotes):
+        s_start, s_end = sentences.spans[sent_of[i]] if sentences.spans else (0, len(text))
+        nxt = next(
+            (quotes[j].open_at for j in range(i + 1, len(quotes)) if sent_of[j] == sent_of[i]),
+            s_end,
+        )
+        prv = next(
+            (quotes[j].close_at + 1 for j in range(i - 1, -1, -1) if sent_of[j] == sent_of[i]),
+            s_start,
+        )
+        after, verb_after = r.clause(q.close_at + 1, min(nxt, s_end), after=True)
+        if after is not None:
+            out.append(Attribution(after[0], after[1], "after", True))
+            continue
+        before, verb_before = r.clause(prv, q.open_at, after=False)
+        if before is not None:
+            out.append(Attribution(before[0], before[1], "before", True))
+            continue
+        out.append(Attribution(None, None, "none", verb_after or verb_before))
+    # Quotes of one sentence share their speaker; a bare quote continues the one before it.
+    for i in range(len(quotes)):
+        if out[i].speaker is not None:
+            continue
+        for j in (i - 1, i + 1):
+            if (
+                0 <= j < len(quotes)
+                and sent_of[j] == sent_of[i]
+                and out[j].how in ("after", "before")
+            ):
+                out[i] = Attribution(out[j].speaker, out[j].span, "sentence", out[j].has_verb)
+                break
+    for i in range(len(quotes)):
+        if out[i].speaker is not None or i == 0 or out[i].has_verb:
+            continue
+        prev = out[i - 1]
+        if prev.speaker is not None and paragraph_of[i] - paragraph_of[i - 1] <= 1:
+            out[i] = Attribution(prev.speaker, prev.span, "previous", False)
+    return out
