@@ -94,14 +94,16 @@ class ExportService:
                 if bad
                 else "choose at least one format"
             )
+        # Read and check the selection before anything is written or reported: a bad selection
+        # leaves no empty folder behind.
+        data = self.load(case_id)
+        doc = self.document(case_id, options, data)
         out = Path(out_dir)
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ValidationError(f"cannot create the folder {out}: {exc.strerror}") from exc
-        progress.report(0.02, "Reading the case")
-        data = self.load(case_id)
-        doc = self.document(case_id, options, data)
+        progress.report(0.05, "Case read")
         stem = stem or f"{safe_file_stem(data.case.title)}-{options.template.value}"
         files: list[Path] = []
         steps = len(formats)
@@ -110,7 +112,7 @@ class ExportService:
             if progress.cancelled():
                 cancelled = True
                 break
-            sub = _SubProgress(progress, i / steps, (i + 1) / steps)
+            sub = _SubProgress(progress, 0.05 + 0.95 * i / steps, 0.05 + 0.95 * (i + 1) / steps)
             target = out / f"{stem}.{fmt}"
             try:
                 if fmt == "pdf":
