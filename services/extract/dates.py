@@ -101,7 +101,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "m",
         re.compile(
             rf"\b(?:(?P<prep>[Ii]n|[Ss]ince|[Dd]uring|[Bb]y|[Uu]ntil|[Ll]ast|[Tt]his|[Ss]ince)\s+)?"
-            rf"{_EN_MONTH}(?![\w.])"
+            rf"{_EN_MONTH}(?!\w)"
         ),
     ),
     (
@@ -294,6 +294,8 @@ def find_dates(text: str, published: dt.date | None) -> list[DateMention]:
             prep = m.groupdict().get("prep")
             if prep and kind in ("m", "wd") and prep.lower() in ("in", "on", "since", "by"):
                 s = m.start("month") if kind == "m" else m.start("wd")
+            if kind in ("y", "ar_y"):
+                s = m.start("year")
             taken.append(m.span())
             found.append(DateMention(s, e, date))
     found.sort(key=lambda d: d.start)

@@ -66,20 +66,19 @@ def _is_title_case(words: list[str]) -> bool:
     return bool(long) and all(w[:1].isupper() for w in long)
 
 
-def _is_quote(text: str, q: QuoteSpan, attr: Attribution) -> bool:
-    """Whether the marks enclose something said (not a title, a nickname or a scare quote)."""
+def marks_a_name(text: str, q: QuoteSpan) -> str:
+    """Why quotation marks enclose a name, not words said: ``title``, ``nickname``, ``cue``.
+
+    Empty when they may well enclose a quote (the speaker decides the rest).
+    """
     body = text[q.start : q.end]
     words = _WORDS.findall(body)
     if not words:
-        return False
+        return "cue"
     before = text[max(0, q.open_at - 40) : q.open_at]
     after = text[q.close_at + 1 : q.close_at + 40]
     short = len(words) <= 4
     ends = body.rstrip()[-1:] in ".?!\u061f\u2026"
-    if _NOT_QUOTE_CUE.search(before) and (short or _is_title_case(words)) and not ends:
-        return False
-    if _is_title_case(words) and not ends and _TITLE_CUE_AFTER.match(after) and len(words) <= 8:
-        return False
     # Nicknames: a capitalised name on both sides (Abu Bakr “the Ghost” al-Baghdadi).
     prev_word = re.search(r"(\S+)\s$", before)
     next_word = re.match(r"^\s(\S+)", after)
@@ -90,7 +89,24 @@ def _is_quote(text: str, q: QuoteSpan, attr: Attribution) -> bool:
         and prev_word.group(1)[:1].isupper()
         and (next_word.group(1)[:1].isupper() or next_word.group(1).startswith(("al-", "el-")))
     ):
+        return "nickname"
+    if _NOT_QUOTE_CUE.search(before) and (short or _is_title_case(words)) and not ends:
+        return "title" if _is_title_case(words) else "cue"
+    if _is_title_case(words) and not ends and _TITLE_CUE_AFTER.match(after) and len(words) <= 8:
+        return "title"
+    # "told «AFP»", "لـ«فرانس برس»": the outlet someone spoke to.
+    if short and re.search(r"(?:\btold|\u0644\u0640?|\u0644\u0642\u0646\u0627\u0629)\s*$", before):
+        return "title"
+    return ""
+
+
+def _is_quote(text: str, q: QuoteSpan, attr: Attribution) -> bool:
+    """Whether the marks enclose something said (not a title, a nickname or a scare quote)."""
+    if marks_a_name(text, q):
         return False
+    body = text[q.start : q.end]
+    words = _WORDS.findall(body)
+    ends = body.rstrip()[-1:] in ".?!\u061f\u2026"
     # Without a speaker, a few words in quotation marks are a scare quote.
     return attr.speaker is not None or not (
         len(words) <= 3 or (len(words) < 6 and not ends and not attr.has_verb)
@@ -173,13 +189,21 @@ def extract(
     cue_places = finder.learn_from_cues(text)
     table = EntityTable(index)
     place_mentions: list[Mention] = []
-    mentions = find_mentions(text, table, finder.is_place, place_mentions)
+    named = [(q, marks_a_name(text, q)) for q in quote_spans]
+    mentions = find_mentions(
+        text,
+        table,
+        finder.is_place,
+        place_mentions,
+        titles=[(q.open_at, q.close_at) for q, why in named if why == "title"],
+        nicknames=[(q.open_at, q.close_at) for q, why in named if why == "nickname"],
+    )
     mentions = find_arabic_speakers(text, table, mentions)
 
     def sentence_end(pos: int) -> int:
         return sents.around(pos)[1]
 
-    attach_roles(text, mentions, table, sentence_end)
+    attach_roles(text, mentions, table, sentence_end, finder.is_place)
 
     paragraph_of = [bisect.bisect_left(newlines, q.open_at) for q in quote_spans]
     attributions = attribute(text, quote_spans, sents, mentions, paragraph_of)

@@ -40,7 +40,8 @@ ORG_WORDS = frozenset(
         guards navy command nations state militia militias league assembly parliament congress
         senate tribune journal herald telegraph gazette press reuters bureau directorate
         division regiment corps club federation institution programme program school college
-        hospital foundation trust society mission initiative commission"""
+        hospital foundation trust society mission initiative commission frontières
+        frontieres operation"""
     )
 )
 # Common nouns after a name that make it an organisation ("Asharq al-Awsat newspaper").
@@ -66,7 +67,7 @@ COMMON = frozenset(
         tuesday wednesday thursday friday saturday sunday jan feb mar apr jun jul aug sep sept
         oct nov dec today yesterday tomorrow local officials residents sources witnesses
         analysts observers critics activists fighters militants forces troops police security
-        government authorities western eastern northern southern central"""
+        government authorities"""
     )
 )
 # Nationality and other adjectives that begin names of things, not of people.
@@ -132,7 +133,7 @@ _ORG_ROLE_NOUNS = frozenset(
         administration authority"""
     )
 )
-_AFFILIATION_PREPS = ("with", "of", "for", "at", "from", "within", "to")
+_AFFILIATION_PREPS = ("with", "of", "for", "at", "within", "to")
 _NUMBER_WORDS = frozenset({"two", "three", "four", "five", "both", "several"})
 _PARTICLES = frozenset(
     _words(
@@ -412,7 +413,11 @@ def _classify(
     known = table.known.match(name)
     if known is not None:
         return (PLACE if known.kind == PLACE else known.kind), name
-    if any(w in ORG_WORDS for w in lows[1:]) or (len(words) > 1 and lows[-1] in ORG_WORDS):
+    if (
+        any(w in ORG_WORDS for w in lows[1:])
+        or (len(words) > 1 and lows[-1] in ORG_WORDS)
+        or (len(words) > 1 and lows[0] == "operation")
+    ):
         return ORGANISATION, name
     if acr and len(words) > 1:
         return ORGANISATION, name
@@ -444,10 +449,19 @@ def find_mentions(
     table: EntityTable,
     is_place: Callable[[str], bool],
     places_out: list[Mention],
+    titles: Sequence[Span] = (),
+    nicknames: Sequence[Span] = (),
 ) -> list[Mention]:
-    """Mentions of people and organisations, in text order; place names go to ``places_out``."""
+    """Mentions of people and organisations, in text order; place names go to ``places_out``.
+
+    ``titles`` are the marks around titles (a book, a film): the names inside name nothing.
+    ``nicknames`` are the marks of "Ali Hassan “Chemical Ali” al-Majid": the names on both
+    sides are one person, the nickname an alias.
+    """
     mentions: list[Mention] = []
-    for raw in chunks(text):
+    raw_chunks = [c for c in chunks(text) if not any(a < c.start < b for a, b in titles)]
+    raw_chunks = _merge_nicknames(text, raw_chunks, nicknames, table, mentions)
+    for raw in raw_chunks:
         stripped = _strip_leading(raw, text)
         if stripped is None:
             continue
@@ -476,6 +490,38 @@ def find_mentions(
     _find_arabic_known(text, table, mentions)
     mentions.sort(key=lambda m: m.start)
     return _dedupe(mentions)
+
+
+def _merge_nicknames(
+    text: str,
+    raw: list[_Chunk],
+    nicknames: Sequence[Span],
+    table: EntityTable,
+    mentions: list[Mention],
+) -> list[_Chunk]:
+    if not nicknames:
+        return raw
+    by_end = {c.end: c for c in raw}
+    by_start = {c.start: c for c in raw}
+    used: set[int] = set()
+    for o, c in nicknames:
+        left = by_end.get(o - 1)
+        right = by_start.get(c + 2)
+        if left is None or right is None:
+            continue
+        stripped = _strip_leading(left, text)
+        if stripped is None:
+            continue
+        name = " ".join([*stripped.words, *right.words])
+        e = table.get_or_add(PERSON, name, (stripped.start, right.end))
+        nickname = text[o + 1 : c].strip()
+        if nickname not in e.aliases:
+            e.aliases.append(nickname)
+        mentions.append(Mention(stripped.start, right.end, PERSON, e, name))
+        used.update({id(left), id(right)})
+    return [
+        ch for ch in raw if id(ch) not in used and not any(o < ch.start < c for o, c in nicknames)
+    ]
 
 
 def _find_arabic_known(text: str, table: EntityTable, mentions: list[Mention]) -> None:
@@ -548,13 +594,18 @@ def _apposition(text: str, pos: int, limit: int) -> tuple[int, int] | None:
     if seg[0].isupper() and not seg.startswith("U.S.") and not _DETERMINER.match(seg):
         return None
     words = [w.strip("()’'").lower() for w in seg.split()[:7]]
-    if not any(w in ROLE_NOUNS for w in words):
+    # "a driver", "an engineer": an indefinite apposition is a role whatever the noun.
+    if not any(w in ROLE_NOUNS for w in words) and not re.match(r"(?:a|an)\s", seg):
         return None
     return start, end
 
 
 def _role_and_affiliation(
-    text: str, span: Span, table: EntityTable, mentions: Sequence[Mention]
+    text: str,
+    span: Span,
+    table: EntityTable,
+    mentions: Sequence[Mention],
+    is_place: Callable[[str], bool],
 ) -> tuple[str, Entity | None, bool]:
     """Split an apposition into its role and the organisation it names (if any)."""
     seg = text[span[0] : span[1]]
@@ -582,7 +633,12 @@ def _role_and_affiliation(
         if inside:
             aff = inside[0].entity
             role_text = body[: prep.start()]
-        elif aff_text and prep.group(1) in ("with", "for", "within") and len(aff_text) < 60:
+        elif (
+            aff_text
+            and not is_place(aff_text)
+            and (prep.group(1) in ("with", "for", "within") or (lead and lead.group()))
+            and len(aff_text) < 60
+        ):
             aff = table.add_org(aff_text, (aff_at, aff_at + len(aff_text)))
             role_text = body[: prep.start()]
     words = role_text.split()
@@ -612,7 +668,11 @@ def _role_before(
 
 
 def attach_roles(
-    text: str, mentions: list[Mention], table: EntityTable, limits: Callable[[int], int]
+    text: str,
+    mentions: list[Mention],
+    table: EntityTable,
+    limits: Callable[[int], int],
+    is_place: Callable[[str], bool],
 ) -> None:
     """Give entities the roles and affiliations their appositions state."""
     starts = [m.start for m in mentions]
@@ -634,7 +694,7 @@ def attach_roles(
                     if org is not None and e.affiliation is None:
                         e.affiliation = org
             continue
-        role, aff, plural = _role_and_affiliation(text, app, table, mentions)
+        role, aff, plural = _role_and_affiliation(text, app, table, mentions, is_place)
         if not role:
             continue
         if not e.role:
@@ -652,7 +712,7 @@ def attach_roles(
         if aff is not None and aff.kind == ORGANISATION:
             app2 = _apposition(text, app[1], limit)
             if app2 is not None:
-                role2, aff2, _ = _role_and_affiliation(text, app2, table, mentions)
+                role2, aff2, _ = _role_and_affiliation(text, app2, table, mentions, is_place)
                 if role2 and not aff.role:
                     aff.role = role2
                 if aff2 is not None and aff2 is not aff and aff.affiliation is None:
@@ -669,7 +729,8 @@ _AR_VERB = (
 _AR_WORD = r"[\u0621-\u064a\u0671-\u06d3][\u0621-\u065f\u0670-\u06d3]*"
 _AR_SPEAKER = re.compile(
     _AR_VERB + r"\s+(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,3}?)"
-    r"(?=\s*[\u060c,.:«\u201c\u061b]|\s+(?:في|إن|أن|لـ|ل|إلى|على|خلال|لوكالة|لقناة|لصحيفة)\s)"
+    r"(?=\s*[\u060c,.:«\u201c\u061b]|\s+(?:في|إن|أن|إلى|على|خلال|لوكالة|لقناة|لصحيفة)\s"
+    r"|\s+\u0644\u0640?(?:\s|[«\u201c\"]))"
 )
 _AR_NOT_NAME = frozenset(
     _words(

@@ -203,6 +203,11 @@ def attribute(
         if after is not None:
             out.append(Attribution(after[0], after[1], "after", True))
             continue
+        if prv == s_start and text[s_start : q.open_at].strip() == "":
+            # "Mariam Yousef said:" closing the paragraph before the quote opens.
+            i_prev = sent_of[i] - 1
+            if i_prev >= 0 and text[: sentences.spans[i_prev][1]].rstrip().endswith(":"):
+                prv = sentences.spans[i_prev][0]
         before, verb_before = r.clause(prv, q.open_at, after=False)
         if before is not None:
             out.append(Attribution(before[0], before[1], "before", True))
