@@ -94,8 +94,28 @@ def work(store: str, files: Path, case_id: int, seed: int, steps: int = 100_000)
     st.close()
 
 
+def warm_up() -> None:
+    """Import one file into a scratch store, so that lazily loaded parts are loaded once here.
+
+    The importers load some things on first use (the language identifier's model takes about a
+    second); without this, every forked worker would pay that before its first edit and most
+    kills would land before any edit was made.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        st = open_store(str(folder / "warm.db"))  # encrypted, like the real one, if it is
+        case = Services.over(st).cases.create("Warm up")
+        sample = folder / "warm.txt"
+        sample.write_text("The minister denied signing the bridge contract.\n", encoding="utf-8")
+        ImportService(st.sessions).import_file(case.id, sample)
+        st.close()
+
+
 def serve(store: str, files: Path, case_id: int) -> None:
     """Fork a worker per ``run <seed>`` line; report its pid and how it ended."""
+    warm_up()
     for line in sys.stdin:
         parts = line.split()
         if not parts or parts[0] != "run":

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from models.db import StoreError, open_store
+from models.db import StoreError, is_encrypted_file, open_store
 from services.archive import ArchiveError
 from services.container import Services
 from services.crypto import CryptoError, decrypt, encrypt, is_encrypted
@@ -128,7 +129,16 @@ def test_command_line_takes_the_passphrase_from_a_file_and_never_prints_it(
     monkeypatch.setenv("SOURCEBOOK_PASSPHRASE_FILE", str(secret))
     assert run(["--db", str(enc), "cases", "--json"]) == 0
     assert "Bridge contracts" in capsys.readouterr().out
-    assert run(["--db", str(enc), "backup"]) == 0
+    assert run(["--db", str(enc), "backup", "--json"]) == 0
+    made = Path(json.loads(capsys.readouterr().out)["path"])
+    assert is_encrypted_file(made)
+    # Closing the store after an edit backs it up again: restore the backup made above by name.
+    assert run(["--db", str(enc), "new-case", "Added after the backup"]) == 0
+    assert run(["--db", str(enc), "restore", made.name, "--yes"]) == 0
+    capsys.readouterr()
+    assert run(["--db", str(enc), "cases", "--json"]) == 0
+    titles = [c["title"] for c in json.loads(capsys.readouterr().out)]
+    assert "Bridge contracts" in titles and "Added after the backup" not in titles
     out = tmp_path / "case.sbk"
     assert run(["--db", str(enc), "export-archive", "1", "--out", str(out)]) == 0
     assert is_encrypted(out.read_bytes())
