@@ -16,6 +16,7 @@ from services.imports import ImportService
 from services.people import PeopleService
 from services.places import PlaceService
 from services.quotes import QuoteService
+from services.search.service import SearchService
 from services.sources import SourceService
 from services.tags import TagService
 
@@ -43,6 +44,7 @@ class Services:
     backups: BackupService
     archive: ArchiveService
     changes: ChangeWatcher
+    search: SearchService
     extraction: ExtractionService
     imports: ImportService
 
@@ -62,6 +64,7 @@ class Services:
             backups=BackupService(store),
             archive=ArchiveService(store),
             changes=ChangeWatcher(f),
+            search=SearchService(f),
             extraction=ExtractionService(f),
             imports=ImportService(f),
         )

@@ -1,0 +1,760 @@
+"""The search use cases: ranked search with snippets, batch search, saved searches.
+
+One query language (``services.search.query``) is compiled for each engine
+(``services.search.compile``). How a query runs depends on what it asks, because the engines
+cannot do everything fast (figures in docs/performance.md, "## Search"):
+
+* Few text matches (at most ``RANK_CAP``): every match is ranked (FTS5 ``bm25`` / PostgreSQL
+  ``ts_rank``) and the total is exact.
+* Many text matches: ranking them all would take seconds on SQLite, so the newest come first
+  (``ranked`` is false) and the total is an estimate.
+* Filters with text (``speaker:``, ``said:``, ``tag:``...): on SQLite, FTS5 cannot use the
+  filters' B-tree indexes, so when the filter selects few rows (``FILTER_FIRST_CAP``) those rows
+  are checked one by one against the index (a rowid lookup each) and ranked here in Python with
+  BM25; otherwise the text matches are scanned newest first and filtered. PostgreSQL combines its
+  GIN and B-tree indexes by itself.
+
+Names in filters (speakers with their aliases, tags, places with their spellings, cases) are
+looked up at query time, so a new alias counts at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from models.entities import (
+    Alias,
+    Case,
+    Person,
+    Place,
+    PlaceAlias,
+    Quote,
+    SavedSearch,
+    Source,
+    Tag,
+)
+from services.base import Service, get_or_raise
+from services.errors import DuplicateError, ValidationError
+from services.search.compile import Compiled, Kind, compiler_for
+from services.search.dto import (
+    BatchLine,
+    SavedSearchDTO,
+    SearchGroup,
+    SearchHit,
+    SearchResults,
+)
+from services.search.highlight import find_matches, matcher, snippet
+from services.search.query import Node, Text, parse, text_leaves, tokens
+
+SearchKind = Literal["quotes", "sources", "both"]
+GroupBy = Literal["speaker", "source"] | None
+
+RANK_CAP = 1_000  # text matches ranked in full; above this, newest first
+FILTER_FIRST_CAP = 3_000  # rows a filter may select for the filter-first plan (SQLite)
+COUNT_CAP = 10_000  # matches counted before a total becomes "at least"
+MAX_LIMIT = 10_000  # hits per page
+BATCH_MAX_LINES = 5_000
+_BM25_K1 = 1.2
+_BM25_B = 0.75
+
+_QUOTES = Quote.__table__
+_SOURCES = Source.__table__
+
+
+@functools.lru_cache(maxsize=100_000)
+def _name_tokens(name: str) -> tuple[str, ...]:
+    # Folding thousands of names on every keystroke cost more than the search itself.
+    return tokens(name)
+
+
+_PeopleIndex = dict[str, list[tuple[int, tuple[str, ...]]]]
+_people_cache: dict[tuple[str, int | None], tuple[tuple[Any, ...], _PeopleIndex]] = {}
+_people_lock = threading.Lock()
+
+
+def _people_index(s: Session, case_id: int | None) -> _PeopleIndex:
+    """Each name and alias of the case's people under each of its folded words.
+
+    Built once and reused while a cheap signature of the people and alias tables is unchanged
+    (loading and folding thousands of names cost more than the search itself).
+    """
+    p = Person.__table__
+    a = Alias.__table__
+    scope = [] if case_id is None else [p.c.case_id == case_id]
+    sig = tuple(
+        s.execute(
+            sa.select(sa.func.count(), sa.func.max(p.c.updated_at), sa.func.sum(p.c.version))
+            .select_from(p)
+            .where(*scope)
+        ).one()
+    ) + tuple(
+        s.execute(
+            sa.select(sa.func.count(), sa.func.max(a.c.id), sa.func.sum(a.c.person_id))
+            .select_from(a.join(p, p.c.id == a.c.person_id))
+            .where(*scope)
+        ).one()
+    )
+    key = (str(s.get_bind().engine.url), case_id)
+    with _people_lock:
+        hit = _people_cache.get(key)
+    if hit is not None and hit[0] == sig:
+        return hit[1]
+    rows = list(s.execute(sa.select(p.c.id, p.c.name).where(*scope)))
+    rows += list(
+        s.execute(sa.select(a.c.person_id, a.c.name).join(p, p.c.id == a.c.person_id).where(*scope))
+    )
+    index: _PeopleIndex = {}
+    for i, n in rows:
+        toks = _name_tokens(n)
+        for w in set(toks):
+            index.setdefault(w, []).append((int(i), toks))
+    with _people_lock:
+        if len(_people_cache) > 64:
+            _people_cache.clear()
+        _people_cache[key] = (sig, index)
+    return index
+
+
+@dataclass
+class _Names:
+    """Name lookups for one search (loaded on first use, scoped to the case)."""
+
+    session: Session
+    case_id: int | None
+    _people: _PeopleIndex | None = None
+    _memo: dict[tuple[str, tuple[str, ...], bool], list[int]] = field(default_factory=dict)
+    _tags: list[tuple[int, tuple[str, ...]]] | None = None
+    _places: list[tuple[int, str, tuple[str, ...]]] | None = None
+
+    def _scope(self, col: Any) -> list[ColumnElement[bool]]:
+        return [] if self.case_id is None else [col == self.case_id]
+
+    def people(self, words: tuple[str, ...], prefix: bool) -> list[int]:
+        """People with a name or alias holding ``words`` in a row."""
+        if self._people is None:
+            self._people = _people_index(self.session, self.case_id)
+        key = ("people", words, prefix)
+        if key not in self._memo:
+            if prefix and len(words) == 1:
+                cands = [e for w, es in self._people.items() if w.startswith(words[0]) for e in es]
+            else:
+                cands = self._people.get(words[0], [])
+            self._memo[key] = sorted({i for i, toks in cands if _contains(toks, words, prefix)})
+        return self._memo[key]
+
+    def tags(self, words: tuple[str, ...], prefix: bool) -> list[int]:
+        """Tags whose name is ``words`` (or starts so, with a prefix)."""
+        if self._tags is None:
+            t = Tag.__table__
+            rows = self.session.execute(
+                sa.select(t.c.id, t.c.name).where(*self._scope(t.c.case_id))
+            )
+            self._tags = [(int(i), _name_tokens(n)) for i, n in rows]
+        return sorted({i for i, toks in self._tags if _equal(toks, words, prefix)})
+
+    def places(self, words: tuple[str, ...], prefix: bool) -> tuple[list[int], list[str]]:
+        """Places with a spelling holding ``words`` in a row, and all their spellings."""
+        if self._places is None:
+            p = Place.__table__
+            a = PlaceAlias.__table__
+            rows = list(
+                self.session.execute(sa.select(p.c.id, p.c.name).where(*self._scope(p.c.case_id)))
+            )
+            rows += list(
+                self.session.execute(
+                    sa.select(a.c.place_id, a.c.name)
+                    .join(p, p.c.id == a.c.place_id)
+                    .where(*self._scope(p.c.case_id))
+                )
+            )
+            self._places = [(int(i), str(n), _name_tokens(n)) for i, n in rows]
+        ids = sorted({i for i, _n, toks in self._places if _contains(toks, words, prefix)})
+        spellings = [n for i, n, _t in self._places if i in ids]
+        return ids, spellings
+
+    def cases(self, value: str, words: tuple[str, ...]) -> list[int]:
+        """Cases by id or by words of their title."""
+        c = Case.__table__
+        if value.isdigit():
+            found = self.session.execute(sa.select(c.c.id).where(c.c.id == int(value))).scalar()
+            return [int(found)] if found is not None else []
+        rows = self.session.execute(sa.select(c.c.id, c.c.title))
+        return sorted(int(i) for i, t in rows if _contains(_name_tokens(t), words, False))
+
+
+def _contains(hay: tuple[str, ...], words: tuple[str, ...], prefix: bool) -> bool:
+    n = len(words)
+    if not n or n > len(hay):
+        return False
+    for i in range(len(hay) - n + 1):
+        if hay[i : i + n - 1] == words[:-1] and (
+            hay[i + n - 1].startswith(words[-1]) if prefix else hay[i + n - 1] == words[-1]
+        ):
+            return True
+    return False
+
+
+def _equal(hay: tuple[str, ...], words: tuple[str, ...], prefix: bool) -> bool:
+    if prefix:
+        return len(hay) >= len(words) and _contains(hay[: len(words)], words, True)
+    return hay == words
+
+
+@dataclass
+class _KindResult:
+    ids: list[int]
+    scores: dict[int, float]
+    total: int
+    exact: bool
+    ranked: bool
+    extra: list[Text] = field(default_factory=list)
+
+
+class SearchService(Service):
+    """Full-text search over quotes and sources, on SQLite (FTS5) and PostgreSQL (tsvector)."""
+
+    # --- Queries
+
+    @staticmethod
+    def parse_query(query: str) -> Node:
+        """The query's tree.
+
+        Raises:
+            QuerySyntaxError: the query is malformed; the message says what to change.
+        """
+        return parse(query)
+
+    def search(
+        self,
+        case_id: int | None,
+        query: str,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        kind: SearchKind = "both",
+        group_by: GroupBy = None,
+    ) -> SearchResults:
+        """Quotes and sources matching ``query`` in case ``case_id`` (None: every case).
+
+        Hits come best first when they can all be ranked quickly (``ranked``), else newest
+        first. Each hit has a snippet with the matches marked ⟦ ⟧ and the match offsets in its
+        text. ``group_by`` ("speaker" or "source") also groups the quote hits.
+
+        Raises:
+            QuerySyntaxError: the query is malformed.
+            ValidationError: a bad limit, offset, kind or grouping.
+        """
+        tree = parse(query)
+        if kind not in ("quotes", "sources", "both"):
+            raise ValidationError("search kind must be quotes, sources or both")
+        if group_by not in (None, "speaker", "source"):
+            raise ValidationError("results can be grouped by speaker or by source")
+        if limit < 0 or offset < 0:
+            raise ValidationError("limit and offset cannot be negative")
+        limit = min(limit, MAX_LIMIT)
+        with self._read() as s:
+            names = _Names(s, case_id)
+            leaves = text_leaves(tree)
+            q_hits: tuple[SearchHit, ...] = ()
+            s_hits: tuple[SearchHit, ...] = ()
+            q_res = s_res = _KindResult([], {}, 0, True, True)
+            if kind in ("quotes", "both"):
+                q_res = self._run(s, names, tree, leaves, "quote", case_id, limit, offset)
+                q_hits = self._quote_hits(s, q_res, leaves)
+            if kind in ("sources", "both"):
+                s_res = self._run(s, names, tree, leaves, "source", case_id, limit, offset)
+                s_hits = self._source_hits(s, s_res, leaves)
+            groups = self._groups(s, q_hits, group_by) if group_by else ()
+        return SearchResults(
+            query=query,
+            quotes=q_hits,
+            sources=s_hits,
+            quote_total=q_res.total,
+            source_total=s_res.total,
+            quote_total_exact=q_res.exact,
+            source_total_exact=s_res.exact,
+            ranked=q_res.ranked and s_res.ranked,
+            groups=groups,
+        )
+
+    def ids(
+        self, case_id: int | None, query: str, kind: Literal["quotes", "sources"] = "quotes"
+    ) -> list[int]:
+        """Every matching quote (or source) id, newest first (an export selection)."""
+        tree = parse(query)
+        k: Kind = "quote" if kind == "quotes" else "source"
+        with self._read() as s:
+            return self._all_ids(s, _Names(s, case_id), tree, k, case_id)
+
+    def count(self, case_id: int | None, query: str) -> tuple[int, int]:
+        """Exact numbers of matching quotes and sources (can take a while for common words)."""
+        tree = parse(query)
+        with self._read() as s:
+            names = _Names(s, case_id)
+            return (
+                len(self._all_ids(s, names, tree, "quote", case_id)),
+                len(self._all_ids(s, names, tree, "source", case_id)),
+            )
+
+    def batch(self, case_id: int | None, lines: Iterable[str]) -> list[BatchLine]:
+        """Search each line (a name or a term; a query with operators is run as written).
+
+        A line of several plain words is searched as a phrase, so "Mazloum Abdi" finds the
+        name, not every quote with "Mazloum" and "Abdi" apart. Blank lines and lines starting
+        with ``#`` are skipped. A line that cannot be searched gets its error, the others run.
+        """
+        wanted = [ln.strip() for ln in lines]
+        wanted = [ln for ln in wanted if ln and not ln.startswith("#")]
+        if len(wanted) > BATCH_MAX_LINES:
+            raise ValidationError(f"a batch holds at most {BATCH_MAX_LINES:,} lines")
+        out: list[BatchLine] = []
+        with self._read() as s:
+            names = _Names(s, case_id)
+            for line in wanted:
+                q = _batch_query(line)
+                try:
+                    tree = parse(q)
+                    qids = self._all_ids(s, names, tree, "quote", case_id)
+                    sids = self._all_ids(s, names, tree, "source", case_id)
+                except ValidationError as exc:
+                    out.append(BatchLine(line, q, 0, 0, (), (), str(exc)))
+                    continue
+                out.append(BatchLine(line, q, len(qids), len(sids), tuple(qids), tuple(sids)))
+        return out
+
+    # --- Saved searches
+
+    def save(self, case_id: int | None, name: str, query: str) -> SavedSearchDTO:
+        """Keep ``query`` under ``name`` (checked first: a malformed query is refused)."""
+        name = name.strip()
+        if not name:
+            raise ValidationError("give the saved search a name")
+        if len(name) > 200:
+            raise ValidationError("a saved search's name holds at most 200 characters")
+        parse(query)
+        with self._tx() as s:
+            if case_id is not None:
+                get_or_raise(s, Case, case_id)
+            same = s.scalar(
+                sa.select(SavedSearch).where(
+                    SavedSearch.name == name,
+                    SavedSearch.case_id.is_(None)
+                    if case_id is None
+                    else SavedSearch.case_id == case_id,
+                )
+            )
+            if same is not None:
+                raise DuplicateError(f"a saved search is already called {name!r}", same.id)
+            row = SavedSearch(case_id=case_id, name=name, query=query.strip())
+            s.add(row)
+            s.flush()
+            return _saved_dto(row)
+
+    def list_saved(self, case_id: int | None = None) -> list[SavedSearchDTO]:
+        """Saved searches of a case and those for every case, by name."""
+        with self._read() as s:
+            stmt = sa.select(SavedSearch).order_by(SavedSearch.name, SavedSearch.id)
+            if case_id is not None:
+                stmt = stmt.where(
+                    sa.or_(SavedSearch.case_id == case_id, SavedSearch.case_id.is_(None))
+                )
+            return [_saved_dto(r) for r in s.scalars(stmt)]
+
+    def get_saved(self, saved_id: int) -> SavedSearchDTO:
+        """One saved search."""
+        with self._read() as s:
+            return _saved_dto(get_or_raise(s, SavedSearch, saved_id))
+
+    def delete_saved(self, saved_id: int) -> None:
+        """Forget a saved search."""
+        with self._tx() as s:
+            s.delete(get_or_raise(s, SavedSearch, saved_id))
+
+    def run_saved(
+        self,
+        saved_id: int,
+        *,
+        case_id: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        kind: SearchKind = "both",
+        group_by: GroupBy = None,
+    ) -> SearchResults:
+        """Run a saved search (in its own case, or ``case_id`` for one saved for every case)."""
+        saved = self.get_saved(saved_id)
+        scope = saved.case_id if saved.case_id is not None else case_id
+        return self.search(
+            scope, saved.query, limit=limit, offset=offset, kind=kind, group_by=group_by
+        )
+
+    # --- Planning and running
+
+    def _run(
+        self,
+        s: Session,
+        names: _Names,
+        tree: Node,
+        leaves: list[Text],
+        kind: Kind,
+        case_id: int | None,
+        limit: int,
+        offset: int,
+    ) -> _KindResult:
+        dialect = s.get_bind().dialect.name
+        comp = compiler_for(dialect, kind, names)
+        c = comp.compile(tree)
+        table = _QUOTES if kind == "quote" else _SOURCES
+        base = [] if case_id is None else [table.c.case_id == case_id]
+        if c.nothing:
+            return _KindResult([], {}, 0, True, True, c.extra_leaves)
+        if c.match is None:
+            return self._filter_only(s, table, base + c.conds, limit, offset, c)
+        if dialect == "sqlite":
+            return self._sqlite_text(s, table, kind, base, c, leaves, limit, offset, case_id)
+        return self._pg_text(s, table, base, c, comp.text_cond(c.match), limit, offset)
+
+    @staticmethod
+    def _filter_only(
+        s: Session,
+        table: sa.Table | Any,
+        where: list[ColumnElement[bool]],
+        limit: int,
+        offset: int,
+        c: Compiled,
+    ) -> _KindResult:
+        total = _capped_count(s, sa.select(table.c.id).where(*where))
+        ids = list(
+            s.execute(
+                sa.select(table.c.id)
+                .where(*where)
+                .order_by(table.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).scalars()
+        )
+        return _KindResult(
+            ids, {}, min(total, COUNT_CAP), total <= COUNT_CAP, False, c.extra_leaves
+        )
+
+    def _sqlite_text(
+        self,
+        s: Session,
+        table: Any,
+        kind: Kind,
+        base: list[ColumnElement[bool]],
+        c: Compiled,
+        leaves: list[Text],
+        limit: int,
+        offset: int,
+        case_id: int | None,
+    ) -> _KindResult:
+        assert c.match is not None
+        fts_name = "fts_quotes" if kind == "quote" else "fts_sources"
+        fts = sa.table(fts_name, sa.column("rowid", sa.Integer))
+        match = sa.literal_column(fts_name).op("MATCH")(sa.bindparam("fts_m", c.match))
+        weights = (1.0, 0.5) if kind == "quote" else (2.0, 1.0)
+        bm25 = sa.func.bm25(sa.literal_column(fts_name), *weights)
+        joined = fts.join(table, table.c.id == fts.c.rowid)
+        # An upper bound of the matches, from the index alone (cheap; stops at COUNT_CAP).
+        text_n = _capped_count(s, sa.select(fts.c.rowid).where(match))
+        if c.conds:
+            where = base + c.conds
+            filter_n = _capped_count(s, sa.select(table.c.id).where(*where), FILTER_FIRST_CAP)
+            if filter_n <= FILTER_FIRST_CAP and filter_n < text_n:
+                return self._sqlite_filter_first(
+                    s, table, fts_name, where, c, leaves, limit, offset
+                )
+        else:
+            where = base
+        if text_n <= RANK_CAP:
+            rows = s.execute(
+                sa.select(table.c.id, bm25)
+                .select_from(joined)
+                .where(match, *where)
+                .order_by(bm25, table.c.id.desc())
+            ).all()
+            ids = [int(r[0]) for r in rows]
+            scores = {int(r[0]): -float(r[1]) for r in rows}
+            return _KindResult(
+                ids[offset : offset + limit], scores, len(ids), True, True, c.extra_leaves
+            )
+        ids = list(
+            s.execute(
+                sa.select(table.c.id)
+                .select_from(joined)
+                .where(match, *where)
+                .order_by(fts.c.rowid.desc())
+                .limit(limit)
+                .offset(offset)
+            ).scalars()
+        )
+        if where:
+            # Filtered or one case among several: the index's count is only an upper bound.
+            single_case = not c.conds and case_id is not None and _case_count(s) <= 1
+            exact = single_case and text_n <= COUNT_CAP
+            total = text_n if single_case else max(offset + len(ids), 0)
+            return _KindResult(ids, {}, min(total, COUNT_CAP), exact, False, c.extra_leaves)
+        return _KindResult(
+            ids, {}, min(text_n, COUNT_CAP), text_n <= COUNT_CAP, False, c.extra_leaves
+        )
+
+    def _sqlite_filter_first(
+        self,
+        s: Session,
+        table: Any,
+        fts_name: str,
+        where: list[ColumnElement[bool]],
+        c: Compiled,
+        leaves: list[Text],
+        limit: int,
+        offset: int,
+    ) -> _KindResult:
+        assert c.match is not None
+        candidates = list(s.execute(sa.select(table.c.id).where(*where)).scalars())
+        # One rowid lookup per candidate (FTS5 seeks in its doclists); CROSS JOIN keeps SQLite
+        # from starting at the text index instead.
+        sql = sa.text(
+            f"SELECT j.value FROM json_each(:ids) AS j CROSS JOIN {fts_name} "
+            f"WHERE {fts_name}.rowid = j.value AND {fts_name} MATCH :m"
+        )
+        ids = sorted(
+            (
+                int(v)
+                for v in s.execute(sql, {"ids": json.dumps(candidates), "m": c.match}).scalars()
+            ),
+            reverse=True,
+        )
+        if len(ids) > RANK_CAP:
+            return _KindResult(
+                ids[offset : offset + limit], {}, len(ids), True, False, c.extra_leaves
+            )
+        scores = self._python_bm25(s, table, fts_name, ids, [*leaves, *c.extra_leaves])
+        ids.sort(key=lambda i: (-scores.get(i, 0.0), -i))
+        return _KindResult(
+            ids[offset : offset + limit], scores, len(ids), True, True, c.extra_leaves
+        )
+
+    @staticmethod
+    def _python_bm25(
+        s: Session, table: Any, fts_name: str, ids: list[int], leaves: Sequence[Text]
+    ) -> dict[int, float]:
+        """BM25 over ``ids`` (document frequencies from the index, counted up to COUNT_CAP)."""
+        if not ids or not leaves:
+            return {}
+        # The highest id stands for the number of rows (counting them costs a scan).
+        n_docs = max(int(s.execute(sa.select(sa.func.max(table.c.id))).scalar() or 1), 1)
+        texts: dict[int, str] = {
+            int(i): str(t)
+            for i, t in s.execute(sa.select(table.c.id, table.c.text).where(table.c.id.in_(ids)))
+        }
+        lengths = {i: max(len(t.split()), 1) for i, t in texts.items()}
+        avg = sum(lengths.values()) / max(len(lengths), 1)
+        scores: dict[int, float] = dict.fromkeys(ids, 0.0)
+        for leaf in leaves:
+            m = sa.literal_column(fts_name).op("MATCH")(sa.bindparam("m", _fts_phrase(leaf)))
+            df = _capped_count(
+                s, sa.select(sa.literal_column("rowid")).select_from(sa.table(fts_name)).where(m)
+            )
+            idf = math.log((n_docs - df + 0.5) / (df + 0.5) + 1.0)
+            pat = matcher([leaf])
+            for i, t in texts.items():
+                tf = len(find_matches(t, pat))
+                if tf:
+                    norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * lengths[i] / avg)
+                    scores[i] += idf * tf * (_BM25_K1 + 1) / (tf + norm)
+        return scores
+
+    @staticmethod
+    def _pg_text(
+        s: Session,
+        table: Any,
+        base: list[ColumnElement[bool]],
+        c: Compiled,
+        text_cond: ColumnElement[bool],
+        limit: int,
+        offset: int,
+    ) -> _KindResult:
+        assert c.match is not None
+        where = [text_cond, *base, *c.conds]
+        n = _capped_count(s, sa.select(table.c.id).where(*where))
+        if n <= RANK_CAP:
+            tsq = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.bindparam("pg_m", c.match))
+            rank = sa.func.ts_rank(sa.literal_column(f"{table.name}.search_vec"), tsq)
+            rows = s.execute(
+                sa.select(table.c.id, rank)
+                .where(*where)
+                .order_by(rank.desc(), table.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).all()
+            return _KindResult(
+                [int(r[0]) for r in rows],
+                {int(r[0]): float(r[1]) for r in rows},
+                n,
+                True,
+                True,
+                c.extra_leaves,
+            )
+        ids = list(
+            s.execute(
+                sa.select(table.c.id)
+                .where(*where)
+                .order_by(table.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).scalars()
+        )
+        return _KindResult(ids, {}, min(n, COUNT_CAP), n <= COUNT_CAP, False, c.extra_leaves)
+
+    def _all_ids(
+        self, s: Session, names: _Names, tree: Node, kind: Kind, case_id: int | None
+    ) -> list[int]:
+        """Every match, newest first, by the plain plan (exact; for batches and exports)."""
+        dialect = s.get_bind().dialect.name
+        comp = compiler_for(dialect, kind, names)
+        c = comp.compile(tree)
+        if c.nothing:
+            return []
+        table = _QUOTES if kind == "quote" else _SOURCES
+        where = [] if case_id is None else [table.c.case_id == case_id]
+        where += c.conds
+        if c.match is not None:
+            where.append(comp.text_cond(c.match))
+        stmt = sa.select(table.c.id).where(*where).order_by(table.c.id.desc())
+        return [int(i) for i in s.execute(stmt).scalars()]
+
+    # --- Hits
+
+    @staticmethod
+    def _groups(s: Session, hits: Sequence[SearchHit], by: str) -> tuple[SearchGroup, ...]:
+        """Quote hits grouped by speaker or source, groups in order of their best hit."""
+        groups: dict[int | None, list[SearchHit]] = {}
+        for h in hits:
+            groups.setdefault(h.speaker_id if by == "speaker" else h.source_id, []).append(h)
+        if by == "speaker":
+            labels = {k: (v[0].label or "No speaker") for k, v in groups.items()}
+        else:
+            t = _SOURCES
+            keys = [k for k in groups if k is not None]
+            labels = dict(s.execute(sa.select(t.c.id, t.c.title).where(t.c.id.in_(keys))).all())
+        return tuple(SearchGroup(k, str(labels.get(k, "")), tuple(v)) for k, v in groups.items())
+
+    def _quote_hits(
+        self, s: Session, res: _KindResult, leaves: list[Text]
+    ) -> tuple[SearchHit, ...]:
+        if not res.ids:
+            return ()
+        q, p = _QUOTES, Person.__table__
+        rows = s.execute(
+            sa.select(
+                q.c.id,
+                q.c.case_id,
+                q.c.source_id,
+                q.c.speaker_id,
+                q.c.text,
+                q.c.start_offset,
+                p.c.name,
+            )
+            .outerjoin(p, p.c.id == q.c.speaker_id)
+            .where(q.c.id.in_(res.ids))
+        ).all()
+        by_id = {int(r[0]): r for r in rows}
+        pat = matcher([*leaves, *res.extra])
+        out = []
+        for i in res.ids:
+            r = by_id.get(i)
+            if r is None:
+                continue
+            text = str(r.text)
+            matches = find_matches(text, pat)
+            snip, spans = snippet(text, matches)
+            out.append(
+                SearchHit(
+                    kind="quote",
+                    id=i,
+                    case_id=int(r.case_id),
+                    source_id=int(r.source_id),
+                    speaker_id=None if r.speaker_id is None else int(r.speaker_id),
+                    label=str(r.name or ""),
+                    score=round(res.scores.get(i, 0.0), 6),
+                    snippet=snip,
+                    snippet_spans=spans,
+                    matches=matches,
+                    text_start=int(r.start_offset),
+                )
+            )
+        return tuple(out)
+
+    def _source_hits(
+        self, s: Session, res: _KindResult, leaves: list[Text]
+    ) -> tuple[SearchHit, ...]:
+        if not res.ids:
+            return ()
+        t = _SOURCES
+        rows = s.execute(
+            sa.select(t.c.id, t.c.case_id, t.c.title, t.c.text).where(t.c.id.in_(res.ids))
+        ).all()
+        by_id = {int(r[0]): r for r in rows}
+        pat = matcher([*leaves, *res.extra])
+        out = []
+        for i in res.ids:
+            r = by_id.get(i)
+            if r is None:
+                continue
+            text = str(r.text)
+            matches = find_matches(text, pat)
+            snip, spans = snippet(text, matches)
+            out.append(
+                SearchHit(
+                    kind="source",
+                    id=i,
+                    case_id=int(r.case_id),
+                    source_id=i,
+                    speaker_id=None,
+                    label=str(r.title),
+                    score=round(res.scores.get(i, 0.0), 6),
+                    snippet=snip,
+                    snippet_spans=spans,
+                    matches=matches,
+                )
+            )
+        return tuple(out)
+
+
+# --- Helpers
+
+
+def _fts_phrase(leaf: Text) -> str:
+    return '"' + " ".join(leaf.words) + '"' + ("*" if leaf.prefix else "")
+
+
+def _capped_count(s: Session, stmt: sa.Select[Any], cap: int = COUNT_CAP) -> int:
+    """Rows of ``stmt``, counted up to ``cap + 1``."""
+    sub = stmt.limit(cap + 1).subquery()
+    return int(s.execute(sa.select(sa.func.count()).select_from(sub)).scalar() or 0)
+
+
+def _case_count(s: Session) -> int:
+    return int(s.execute(sa.select(sa.func.count()).select_from(Case.__table__)).scalar() or 0)
+
+
+def _batch_query(line: str) -> str:
+    if re.search(r'["()*:]|(^|\s)-|\b(OR|AND|NOT)\b', line):
+        return line
+    words = line.split()
+    return f'"{line}"' if len(words) > 1 else line
+
+
+def _saved_dto(row: SavedSearch) -> SavedSearchDTO:
+    return SavedSearchDTO(row.id, row.case_id, row.name, row.query, row.created_at)
