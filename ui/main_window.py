@@ -228,11 +228,12 @@ class MainWindow(QMainWindow):
 
         self.review_dock: QDockWidget | None = None
         self.review_pane: Any = None
-        if importlib.util.find_spec("ui.review_pane") is not None:
+        if importlib.util.find_spec("ui.panes.review_pane") is not None:
             try:
-                from ui.review_pane import ReviewPane  # type: ignore[import-not-found,unused-ignore]
+                from ui.panes.review_pane import ReviewPane
 
-                self.review_pane = ReviewPane(self.svc)
+                self.review_pane = ReviewPane(self.svc, self.reader, self.undo_stack)
+                self.review_pane.failed.connect(self.show_error)
                 self.review_pane.proposals_accepted.connect(lambda *_: self.refresh())
                 self.review_dock = self._dock(
                     "Suggested quotes", "reviewDock", self.review_pane, right
