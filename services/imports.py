@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.entities import Source, SourceFile, SourceKind
+from models.entities import Case, Source, SourceFile, SourceKind
 from services.base import Service
 from services.dto import SourceDTO
 from services.errors import DomainError, DuplicateError, ImportFailedError, ValidationError
@@ -134,6 +134,7 @@ def _fields(got: Extracted, text: str) -> dict[str, Any]:
         "publisher": got.publisher,
         "url": url,
         "published_on": got.published_on,
+        "retrieved_at": got.retrieved_at,
         "language": detect_language(text),
         "meta": meta,
         "note": got.note,
@@ -280,7 +281,7 @@ class ImportService(Service):
         progress = progress or NoProgress()
         summary = ImportSummary()
         files = _expand(paths)
-        batch = _Batch(self.sessions, summary)
+        batch = _Batch(self.sessions, summary, case_id)
         try:
             for i, path in enumerate(files):
                 if progress.cancelled():
@@ -346,9 +347,15 @@ def _where(s: Session, case_id: int, sha256: str) -> tuple[int | None, list[int]
 class _Batch:
     """Files stored in one transaction, each under its own savepoint, committed together."""
 
-    def __init__(self, sessions: sessionmaker[Session], summary: ImportSummary) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], summary: ImportSummary, case_id: int
+    ) -> None:
         self.sessions = sessions
         self.summary = summary
+        self.case_id = case_id
+        # Held so that the session's identity map keeps the case: without a reference it is
+        # garbage-collected and loaded again for every file.
+        self.case: Case | None = None
         self.session: Session | None = None
         self.started = 0.0
         self.pending: list[tuple[str, ImportResult]] = []
@@ -358,6 +365,7 @@ class _Batch:
         if self.session is None:
             self.session = self.sessions()
             self.session.begin()
+            self.case = self.session.get(Case, self.case_id)
             self.started = time.monotonic()
         s = self.session
         try:
@@ -410,6 +418,7 @@ class _Batch:
         if self.session is not None:
             self.session.close()
             self.session = None
+            self.case = None
 
 
 def _usable(s: Session) -> bool:

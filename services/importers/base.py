@@ -33,6 +33,7 @@ class Extracted:
         publisher: Site or publisher name.
         url: Canonical web address, when the file names one.
         published_on: Publication date, when the file gives one.
+        retrieved_at: When the file was saved from the web, when it says (a web archive's date).
         page_starts: Offset in ``text`` at which each page starts (PDF), else empty.
         meta: Everything else worth keeping apart from the body (headers, footnotes...).
         note: A plain-language remark shown with the source (e.g. "needs OCR").
@@ -47,6 +48,7 @@ class Extracted:
     publisher: str = ""
     url: str = ""
     published_on: dt.date | None = None
+    retrieved_at: dt.datetime | None = None
     page_starts: tuple[int, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
     note: str = ""

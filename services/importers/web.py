@@ -11,6 +11,8 @@ import dataclasses
 import datetime as dt
 import email
 import email.policy
+import email.utils
+import re
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,9 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "url": None,
     "date_extraction_params": {"extensive_search": False, "original_date": True},
 }
+
+
+_SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.IGNORECASE)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -75,7 +80,10 @@ def extract_html(path: Path, data: bytes, base_url: str = "") -> Extracted:
         value = get(key)
         if value:
             meta[key] = value
-    url = get("url") or base_url
+    saved = _SAVED_FROM.search(data[:4096])
+    if saved:  # browsers mark a page saved as "complete" with the address it came from
+        meta["saved_from"] = saved.group(1).decode("ascii", "replace")
+    url = get("url") or base_url or meta.get("saved_from", "")
     if not url.startswith(("http://", "https://")) or " " in url:
         if url:
             meta["url_as_found"] = url
@@ -121,4 +129,13 @@ def read_mhtml(path: Path, data: bytes) -> Extracted:
         raise fail(path, "the web page in this archive is empty")
     base = str(msg.get("Snapshot-Content-Location") or html_part.get("Content-Location") or "")
     got = extract_html(path, payload, base_url=base)
-    return dataclasses.replace(got, media_type="multipart/related")
+    saved_at = None
+    try:
+        stamp = msg.get("Date")
+        if stamp:
+            saved_at = email.utils.parsedate_to_datetime(str(stamp))
+            if saved_at.tzinfo is None:
+                saved_at = saved_at.replace(tzinfo=dt.UTC)
+    except (TypeError, ValueError, IndexError):
+        saved_at = None
+    return dataclasses.replace(got, media_type="multipart/related", retrieved_at=saved_at)

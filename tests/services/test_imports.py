@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def test_mhtml_web_archive_goes_through_the_web_page_path(
     html = web_page()
     mhtml = (
         "From: <Saved by Blink>\nSnapshot-Content-Location: https://herald.example/a\n"
-        "Subject: Port deal signed\nMIME-Version: 1.0\n"
+        "Subject: Port deal signed\nDate: Tue, 5 Mar 2024 11:30:00 +0100\nMIME-Version: 1.0\n"
         'Content-Type: multipart/related; type="text/html"; boundary="XX"\n\n'
         "--XX\nContent-Type: text/html\nContent-Transfer-Encoding: 8bit\n"
         f"Content-Location: https://herald.example/a\n\n{html}\n--XX--\n"
@@ -79,6 +80,65 @@ def test_mhtml_web_archive_goes_through_the_web_page_path(
     assert ARTICLE_TEXT[0] in text and "Reader99" not in text
     assert src.kind is SourceKind.WEB_PAGE
     assert src.title == "Port deal signed"
+    assert src.media_type == "multipart/related"
+    # The archive's date is when it was saved: the source's retrieval time.
+    assert src.retrieved_at == dt.datetime(2024, 3, 5, 10, 30, tzinfo=dt.UTC)
+
+
+ARABIC_PARAGRAPH = "قال الوزير إن المدرسة ستفتح في حلب الأسبوع المقبل، وأضاف أن العمل بدأ أمس. "
+
+
+def test_arabic_page_with_json_ld_metadata_and_the_address_it_was_saved_from(
+    services: Services, tmp_path: Path
+) -> None:
+    paragraphs = "".join(f"<p>{ARABIC_PARAGRAPH * 3}</p>" for _ in range(4))
+    html = (
+        "<!-- saved from url=(0040)https://news.example/ar/2024/school -->\n"
+        '<html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>مدرسة حلب</title>'
+        '<script type="application/ld+json">{"@context": "https://schema.org", '
+        '"@type": "NewsArticle", "headline": "افتتاح مدرسة في حلب", '
+        '"author": {"@type": "Person", "name": "سارة أحمد"}, '
+        '"datePublished": "2024-02-10T08:00:00Z", '
+        '"publisher": {"@type": "Organization", "name": "أخبار المثال"}}</script>'
+        '</head><body><nav><a href="/">الرئيسية</a> <a href="/sport">الرياضة والترفيه</a></nav>'
+        f"<article><h1>افتتاح مدرسة في حلب</h1>{paragraphs}</article>"
+        "<footer>جميع الحقوق محفوظة</footer></body></html>"
+    )
+    src = _importer(services).import_file(_case(services), write(tmp_path, "school.htm", html))
+    text = services.sources.get_text(src.id)
+    assert ARABIC_PARAGRAPH.strip() in text
+    assert "الرياضة" not in text and "محفوظة" not in text
+    assert src.title == "افتتاح مدرسة في حلب"
+    assert src.author == "سارة أحمد"
+    assert src.publisher == "أخبار المثال"
+    assert src.published_on == dt.date(2024, 2, 10)
+    assert src.url == "https://news.example/ar/2024/school"
+    assert src.meta["saved_from"] == src.url
+    assert src.language == "ar"
+
+
+def test_importing_never_touches_the_network(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pages full of remote scripts, styles, pixels and links import with every way out closed.
+    import socket
+
+    attempts: list[object] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        attempts.append(args)
+        raise OSError("network use during import")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    case = _case(services)
+    page = write(tmp_path, "page.html", web_page())
+    mail = write(tmp_path, "mail.eml", email_message(text=None, html=web_page("Mailed page")))
+    summary = _importer(services).import_files(case, [page, mail])
+    assert not summary.failed and len(summary.imported) == 2
+    assert attempts == []
 
 
 # --- PDF
@@ -106,6 +166,21 @@ def test_pdf_text_is_kept_page_by_page_with_the_page_of_every_offset(
         assert text[src.page_starts[number - 1] :].startswith(page)
     assert src.meta["pages"] == 3
     assert src.language == "en"
+
+
+def test_pdf_page_without_text_is_kept_in_the_page_mapping_and_noted(
+    services: Services, tmp_path: Path
+) -> None:
+    pages = ["Page one of the report.", "", "Page three of the report."]
+    src = _importer(services).import_file(
+        _case(services), write(tmp_path, "r.pdf", pdf_bytes(pages))
+    )
+    text = services.sources.get_text(src.id)
+    assert len(src.page_starts) == 3
+    at = text.index("Page three")
+    assert sum(1 for s in src.page_starts if s <= at) == 3
+    assert src.meta["pages_without_text"] == [2]
+    assert "need OCR" in src.note
 
 
 def test_pdf_without_text_layer_is_imported_with_a_needs_ocr_note(
