@@ -319,11 +319,36 @@ def upgrade(engine: Engine, backup: bool = True) -> Path | None:
     """Bring the schema to the newest revision.
 
     Before upgrading an existing SQLite store, a consistent copy is written beside it
-    (``name.db.bak-<revision>``). Returns that backup's path, if one was made.
+    (``name.db.bak-<revision>``). Returns that backup's path, if one was made. A PostgreSQL
+    store is upgraded under an advisory lock, so that colleagues opening it at the same moment
+    do not run the migrations twice (its backups are made on the server, see docs/team.md).
 
     Raises:
         StoreError: the store is from a newer Sourcebook, or the upgrade failed.
     """
+    if engine.dialect.name == "postgresql":
+        _upgrade_server(engine)
+        return None
+    return _upgrade(engine, backup)
+
+
+# Key of the PostgreSQL advisory lock held while a Sourcebook upgrades a server store's schema.
+_UPGRADE_LOCK = 0x536F75726365  # "Source" in ASCII; any constant bigint would do
+
+
+def _upgrade_server(engine: Engine) -> None:
+    # Colleagues may open the shared store at the same moment: the first to take the lock
+    # upgrades, the others wait and then find the schema already at head.
+    with engine.connect() as lock:
+        lock.exec_driver_sql(f"SELECT pg_advisory_lock({_UPGRADE_LOCK})")
+        try:
+            _upgrade(engine, backup=False)
+        finally:
+            lock.exec_driver_sql(f"SELECT pg_advisory_unlock({_UPGRADE_LOCK})")
+            lock.commit()
+
+
+def _upgrade(engine: Engine, backup: bool) -> Path | None:
     current = current_revision(engine)
     head = head_revision()
     if current == head:
@@ -342,7 +367,15 @@ def upgrade(engine: Engine, backup: bool = True) -> Path | None:
     try:
         command.upgrade(alembic_config(engine), "head")
     except Exception as exc:
-        raise StoreError(f"could not upgrade the store's schema: {_first_line(exc)}") from exc
+        reason = _first_line(exc)
+        if "permission denied" in reason or "must be owner" in reason:
+            # A colleague's login that may edit rows but not the schema (docs/team.md).
+            raise StoreError(
+                f"the store's schema needs an upgrade (from {current or 'empty'} to {head}) "
+                "that your login may not make: ask the store's owner to run "
+                "`python main.py --db URL migrate` with this Sourcebook version"
+            ) from exc
+        raise StoreError(f"could not upgrade the store's schema: {reason}") from exc
     return backup_path
 
 
@@ -384,7 +417,7 @@ def open_store(
     *,
     passphrase: str | None = None,
     migrate: bool = True,
-    allow_server_upgrade: bool = False,
+    allow_server_upgrade: bool = True,
     **engine_kwargs: Any,
 ) -> Store:
     """Open (and create or upgrade) the store named by ``db`` / ``$SOURCEBOOK_DB`` / default.
@@ -392,8 +425,10 @@ def open_store(
     ``passphrase`` (else ``$SOURCEBOOK_PASSPHRASE_FILE`` / ``$SOURCEBOOK_PASSPHRASE``) opens an
     encrypted SQLite store, or creates a new store encrypted. It is never stored or shown.
 
-    A SQLite store is upgraded on open (after a backup beside it); a PostgreSQL store with an
-    older schema is refused unless ``allow_server_upgrade`` (the ``migrate`` command).
+    Alembic creates the schema of an empty store and upgrades an older one on open: a SQLite
+    file after writing a backup copy beside it, a PostgreSQL store under an advisory lock. With
+    ``allow_server_upgrade=False`` an older PostgreSQL schema is refused instead, pointing to
+    the ``migrate`` command (for newsrooms whose administrator upgrades the server store).
 
     Raises:
         StoreError: bad URL, unreachable server, missing or wrong passphrase, or a schema that
@@ -435,9 +470,8 @@ def open_store(
 
 
 def _check_server_upgrade(engine: Engine, before: str | None, allowed: bool) -> None:
-    # A server store is shared: upgrading it under colleagues still running the previous
-    # version would break their copies, so only the explicit `migrate` command does it. An
-    # empty database is simply created.
+    # Only when the caller asked for it (allow_server_upgrade=False): an administrator who
+    # wants to decide when a shared store moves to a new schema. An empty database is created.
     if allowed or before is None or engine.dialect.name == "sqlite":
         return
     head = head_revision()

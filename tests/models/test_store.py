@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from models.db import (
     StoreError,
     alembic_config,
+    create_store_engine,
     current_revision,
     head_revision,
     open_store,
@@ -130,19 +131,104 @@ def test_a_store_from_a_newer_sourcebook_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_server_store_with_older_schema_needs_migrate(
+def test_server_store_is_upgraded_when_opened(
     pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    first = open_store(pg_url)
+    with first.engine.begin() as c:
+        c.execute(text("INSERT INTO cases (title, summary, author) VALUES ('Port deal', '', '')"))
+    first.close()
     old = install_newer_migrations(tmp_path, monkeypatch)
+    # An administrator may keep upgrades for the explicit `migrate` command...
     with pytest.raises(StoreError, match="migrate"):
-        open_store(pg_url)
-    store = open_store(pg_url, allow_server_upgrade=True)
+        open_store(pg_url, allow_server_upgrade=False)
+    # ...but by default Alembic upgrades the schema on open, as on SQLite.
+    store = open_store(pg_url)
     try:
         assert store.schema_before == old
         assert current_revision(store.engine) == EXTRA_REVISION
+        assert EXTRA_TABLE in inspect(store.engine).get_table_names()
         assert store.backup_path is None  # server stores are backed up on the server
+        with store.engine.connect() as c:
+            assert c.execute(text("SELECT title FROM cases")).scalar() == "Port deal"
     finally:
         store.close()
+
+
+@pytest.mark.postgres
+def test_an_editor_login_that_cannot_change_the_schema_is_told_to_ask_the_owner(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    role = "sb_test_editor"  # roles are per server: created once, reused by later runs
+    owner = open_store(pg_url)
+    with owner.engine.begin() as c:
+        if (
+            c.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+            is None
+        ):
+            c.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        c.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
+        c.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
+        c.execute(
+            text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"')
+        )
+    owner.close()
+    old = install_newer_migrations(tmp_path, monkeypatch)
+    editor_url = make_url(pg_url).set(username=role).render_as_string(hide_password=False)
+    with pytest.raises(StoreError, match="ask the store's owner"):
+        open_store(editor_url)
+    engine = create_store_engine(pg_url)
+    try:
+        assert current_revision(engine) == old  # nothing half-done
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_colleagues_opening_an_empty_server_store_at_once_create_it_once(
+    pg_template: str,
+) -> None:
+    import threading
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import PG_URL
+
+    admin = create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = "sb_empty_race"
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            open_store(url).close()
+        except BaseException as exc:  # collected and shown below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        store = open_store(url)
+        try:
+            assert current_revision(store.engine) == head_revision()
+        finally:
+            store.close()
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.mark.parametrize(
