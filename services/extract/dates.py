@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from models.dates import PartialDate, Precision
+from services.extract.text import Intervals
 
 _MONTHS = {
     "january": 1,
@@ -278,11 +279,11 @@ def _resolve(kind: str, m: re.Match[str], pub: dt.date | None) -> PartialDate | 
 def find_dates(text: str, published: dt.date | None) -> list[DateMention]:
     """Every date expression of ``text`` that can be resolved, in text order, not overlapping."""
     found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
+    taken = Intervals()
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
             s, e = m.span()
-            if any(s < te and ts < e for ts, te in taken):
+            if taken.overlaps(s, e):
                 continue
             try:
                 date = _resolve(kind, m, published)
@@ -296,7 +297,7 @@ def find_dates(text: str, published: dt.date | None) -> list[DateMention]:
                 s = m.start("month") if kind == "m" else m.start("wd")
             if kind in ("y", "ar_y"):
                 s = m.start("year")
-            taken.append(m.span())
+            taken.add(*m.span())
             found.append(DateMention(s, e, date))
     found.sort(key=lambda d: d.start)
     return found

@@ -35,7 +35,7 @@ from services.extract.model import (
 from services.extract.places import PlaceFinder
 from services.extract.quotes import QuoteSpan, find_quotes
 from services.extract.speakers import Attribution, attribute
-from services.extract.text import SentenceIndex, Span, sentences
+from services.extract.text import Intervals, SentenceIndex, Span, in_range, sentences
 
 # Words before a quotation mark that make it a name, a title or a scare quote, not a quote.
 _NOT_QUOTE_CUE = re.compile(
@@ -100,9 +100,9 @@ def marks_a_name(text: str, q: QuoteSpan) -> str:
     return ""
 
 
-def _is_quote(text: str, q: QuoteSpan, attr: Attribution) -> bool:
+def _is_quote(text: str, q: QuoteSpan, attr: Attribution, named: str) -> bool:
     """Whether the marks enclose something said (not a title, a nickname or a scare quote)."""
-    if marks_a_name(text, q):
+    if named:
         return False
     body = text[q.start : q.end]
     words = _WORDS.findall(body)
@@ -129,16 +129,14 @@ def _is_partial(text: str, q: QuoteSpan, sentence: Span) -> bool:
 
 
 def _said_date(
-    text: str,
     sentence: Span,
-    quote_spans: Sequence[QuoteSpan],
+    quoted: Intervals,
     dates: Sequence[DateMention],
+    date_starts: Sequence[int],
     published: dt.date | None,
 ) -> PartialDate | None:
-    for d in dates:
-        if sentence[0] <= d.start < sentence[1] and not any(
-            q.open_at < d.start < q.close_at for q in quote_spans
-        ):
+    for d in dates[in_range(date_starts, *sentence)]:
+        if not quoted.inside(d.start):
             return d.date
     if published is None:
         return None
@@ -211,12 +209,15 @@ def extract(
     if published_on is None:
         notes.append("no publication date: relative dates (last week, in January) not resolved")
 
+    quoted = Intervals([(q.open_at, q.close_at) for q in quote_spans])
+    date_starts = [d.start for d in dates]
+
     # --- Quotes
     proposed_quotes: list[ProposedQuote] = []
     quote_key_at: dict[int, str] = {}
     speakers_used: set[str] = set()
-    for q, a in zip(quote_spans, attributions, strict=True):
-        if not _is_quote(text, q, a):
+    for (q, why), a in zip(named, attributions, strict=True):
+        if not _is_quote(text, q, a, why):
             continue
         key = f"q{len(proposed_quotes) + 1}"
         quote_key_at[q.open_at] = key
@@ -232,7 +233,7 @@ def extract(
                 text=body,
                 speaker_key=a.speaker.key if a.speaker else None,
                 speaker_span=a.span,
-                said=_said_date(text, sent, quote_spans, dates, published_on),
+                said=_said_date(sent, quoted, dates, date_starts, published_on),
                 partial=_is_partial(text, q, sent),
                 language="ar" if is_arabic(body) else language,
             )
@@ -246,7 +247,7 @@ def extract(
         known_place = finder.known(name)
         pkey = f"id{known_place.id}" if known_place else name_key(name) or name
         entry = place_found.setdefault(pkey, (name, []))
-        if not any(s < pe and ps < e for ps, pe in entry[1]):
+        if not entry[1] or entry[1][-1][1] <= s:
             entry[1].append((s, e))
     proposed_places: list[ProposedPlace] = []
     place_key_of: dict[str, str] = {}
@@ -271,17 +272,21 @@ def extract(
 
     # --- Events: each date told in the narration (not inside a quote) with its sentence
     proposed_events: list[ProposedEvent] = []
+    mention_starts = [m.start for m in mentions]
+    quote_opens = [q.open_at for q in quote_spans]
+    place_starts = [s for s, _, _ in place_spans]
     for d in dates:
-        if any(q.open_at < d.start < q.close_at for q in quote_spans):
+        if quoted.inside(d.start):
             continue
         sent = sents.around(d.start)
-        people = _keys_in(mentions, sent)
+        people = _keys_in(mentions[in_range(mention_starts, *sent)])
         qkeys = tuple(
             quote_key_at[q.open_at]
-            for q in quote_spans
-            if q.open_at in quote_key_at and sent[0] <= q.open_at < sent[1]
+            for q in quote_spans[in_range(quote_opens, *sent)]
+            if q.open_at in quote_key_at
         )
-        place_key = next((k for s, _, k in place_spans if sent[0] <= s < sent[1]), None)
+        near = place_spans[in_range(place_starts, *sent)]
+        place_key = near[0][2] if near else None
         proposed_events.append(
             ProposedEvent(
                 key=f"v{len(proposed_events) + 1}",
@@ -305,10 +310,10 @@ def extract(
     )
 
 
-def _keys_in(mentions: Sequence[Mention], span: Span) -> tuple[str, ...]:
+def _keys_in(mentions: Sequence[Mention]) -> tuple[str, ...]:
     keys: list[str] = []
     for m in mentions:
-        if span[0] <= m.start < span[1] and m.entity is not None and m.entity.key not in keys:
+        if m.entity is not None and m.entity.key not in keys:
             keys.append(m.entity.key)
     return tuple(keys)
 

@@ -11,13 +11,12 @@ Protection Units (YPG), the main element within SDF".
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from services.extract.matching import KnownName, NameIndex, is_arabic, name_key, token_keys
-from services.extract.text import ABBREVIATIONS, Span
+from services.extract.text import ABBREVIATIONS, Intervals, Span, in_range
 from services.textnorm import fold
 
 
@@ -194,6 +193,14 @@ class Mention:
     kind: str
     entity: Entity | None = None
     name: str = ""
+
+
+class _Sorted(list[Mention]):
+    """Mentions in text order with their start offsets, for range lookups."""
+
+    def __init__(self, items: Sequence[Mention]) -> None:
+        super().__init__(items)
+        self.starts = [m.start for m in self]
 
 
 @dataclass
@@ -459,7 +466,8 @@ def find_mentions(
     sides are one person, the nickname an alias.
     """
     mentions: list[Mention] = []
-    raw_chunks = [c for c in chunks(text) if not any(a < c.start < b for a, b in titles)]
+    in_title = Intervals(titles)
+    raw_chunks = [c for c in chunks(text) if not in_title.inside(c.start)]
     raw_chunks = _merge_nicknames(text, raw_chunks, nicknames, table, mentions)
     for raw in raw_chunks:
         stripped = _strip_leading(raw, text)
@@ -501,6 +509,7 @@ def _merge_nicknames(
 ) -> list[_Chunk]:
     if not nicknames:
         return raw
+    in_nick = Intervals(nicknames)
     by_end = {c.end: c for c in raw}
     by_start = {c.start: c for c in raw}
     used: set[int] = set()
@@ -519,9 +528,7 @@ def _merge_nicknames(
             e.aliases.append(nickname)
         mentions.append(Mention(stripped.start, right.end, PERSON, e, name))
         used.update({id(left), id(right)})
-    return [
-        ch for ch in raw if id(ch) not in used and not any(o < ch.start < c for o, c in nicknames)
-    ]
+    return [ch for ch in raw if id(ch) not in used and not in_nick.inside(ch.start)]
 
 
 def _find_arabic_known(text: str, table: EntityTable, mentions: list[Mention]) -> None:
@@ -532,16 +539,16 @@ def _find_arabic_known(text: str, table: EntityTable, mentions: list[Mention]) -
         return
     from services.extract.matching import arabic_pattern
 
-    taken: list[Span] = []
+    taken = Intervals()
     for name, known in table.known.arabic_names():
         if known.kind == PLACE:
             continue
         for m in arabic_pattern(name).finditer(text):
             s, e = m.span()
             # A one-letter prefix (و and, ل for, ب by) may be glued on; the pattern allows none.
-            if any(s < te and ts < e for ts, te in taken):
+            if taken.overlaps(s, e):
                 continue
-            taken.append((s, e))
+            taken.add(s, e)
             ent = table.get_or_add(known.kind, text[s:e], (s, e))
             ent.known = ent.known or known
             mentions.append(Mention(s, e, ent.kind, ent, text[s:e]))
@@ -621,10 +628,11 @@ def _role_and_affiliation(
     if prep:
         aff_start = body_at + prep.end()
         aff_end = body_at + len(body)
+        starts = mentions.starts if isinstance(mentions, _Sorted) else [m.start for m in mentions]
         inside = [
             m
-            for m in mentions
-            if aff_start <= m.start < aff_end and m.entity is not None and m.kind == ORGANISATION
+            for m in mentions[in_range(starts, aff_start, aff_end)]
+            if m.entity is not None and m.kind == ORGANISATION
         ]
         raw_aff = text[aff_start:aff_end]
         lead = re.match(r"(?:the\s+)?", raw_aff)
@@ -675,7 +683,7 @@ def attach_roles(
     is_place: Callable[[str], bool],
 ) -> None:
     """Give entities the roles and affiliations their appositions state."""
-    starts = [m.start for m in mentions]
+    mentions = _Sorted(mentions)
     for i, m in enumerate(mentions):
         e = m.entity
         if e is None or m.kind not in (PERSON, ORGANISATION):
@@ -717,7 +725,6 @@ def attach_roles(
                     aff.role = role2
                 if aff2 is not None and aff2 is not aff and aff.affiliation is None:
                     aff.affiliation = aff2
-        _ = bisect.bisect_left(starts, app[1])
 
 
 # --- Arabic speakers (Arabic has no capitals: a name is what follows a verb of speech)
@@ -745,18 +752,18 @@ def find_arabic_speakers(text: str, table: EntityTable, mentions: list[Mention])
     """Add the people named after an Arabic verb of speech ("قال مظلوم عبدي")."""
     if not any("\u0600" <= c <= "\u06ff" for c in text):
         return mentions
-    taken = [(m.start, m.end) for m in mentions]
+    taken = Intervals([(m.start, m.end) for m in mentions])
     added = list(mentions)
     for m in _AR_SPEAKER.finditer(text):
         s, e = m.span("name")
-        if any(s < te and ts < e for ts, te in taken):
+        if taken.overlaps(s, e):
             continue
         name = m.group("name")
         if name.split()[0] in _AR_NOT_NAME:
             continue
         ent = table.get_or_add(PERSON, name, (s, e))
         added.append(Mention(s, e, ent.kind, ent, name))
-        taken.append((s, e))
+        taken.add(s, e)
         role = _AR_ROLE.match(text, e)
         if role and not ent.role:
             ent.role = role.group("role").strip()

@@ -8,6 +8,7 @@ are dropped, vowels are reduced to a, i, u and doubled letters are collapsed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ def is_arabic(text: str) -> bool:
 
 
 _VOWELS = str.maketrans("oe", "ui")
+_cached_fold = functools.lru_cache(maxsize=16384)(fold)
 
 
 def _latin_token_key(tok: str) -> str:
@@ -86,6 +88,7 @@ def _arabic_token_key(tok: str) -> str:
     return _ARABIC_ARTICLE.sub("", tok)
 
 
+@functools.lru_cache(maxsize=8192)
 def token_keys(name: str) -> tuple[str, ...]:
     """The matching keys of a name's words, titles and articles removed."""
     folded = _NON_WORD.sub(lambda m: "'" if m.group() == "'" else " ", fold(name))
@@ -106,6 +109,7 @@ def token_keys(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=8192)
 def name_key(name: str) -> str:
     """One key for every transliteration of a name ("Deir el-Zour" == "Deir ez-Zor")."""
     return " ".join(token_keys(name))
@@ -169,7 +173,7 @@ class NameIndex:
 
     def match(self, name: str, kinds: Sequence[str] = ()) -> KnownName | None:
         """The known entry going by this name (exactly, or by transliteration key)."""
-        hit = self._by_exact.get(fold(name)) or self._by_key.get(name_key(name))
+        hit = self._by_exact.get(_cached_fold(name)) or self._by_key.get(name_key(name))
         if hit is not None and kinds and hit.kind not in kinds:
             return None
         return hit

@@ -116,31 +116,30 @@ def _next_paragraph_reopens(text: str, nl: int, opens: str) -> int:
 def _scan_family(
     text: str, family: str, opens: str, closes: str, blocked: list[tuple[int, int]]
 ) -> list[QuoteSpan]:
-    marks = set(opens) | set(closes) | {"\n"}
+    finder = re.compile("[" + re.escape(opens + closes) + "\n]")
     out: list[QuoteSpan] = []
     open_at = -1
     paragraphs = 1
     weak_close = -1
     single = family in ("single", "apostrophe")
     block_i = 0
-    i = 0
-    n = len(text)
 
     def emit(close: int) -> None:
         s, e = _trim(text, open_at + 1, close)
         if e > s:
             out.append(QuoteSpan(s, e, open_at, close, family, paragraphs))
 
-    while i < n:
-        ch = text[i]
-        if ch not in marks:
-            i += 1
+    skip_to = 0
+    for found in finder.finditer(text):
+        i = found.start()
+        if i < skip_to:
             continue
+        ch = text[i]
         while block_i < len(blocked) and blocked[block_i][1] <= i:
             block_i += 1
         if block_i < len(blocked) and blocked[block_i][0] <= i < blocked[block_i][1]:
             # Inside a passage quoted with other marks: a quote within a quote.
-            i = blocked[block_i][1]
+            skip_to = blocked[block_i][1]
             continue
         if ch == "\n":
             if open_at >= 0:
@@ -151,10 +150,9 @@ def _scan_family(
                     reopen = _next_paragraph_reopens(text, i, opens)
                     if reopen >= 0:
                         paragraphs += 1
-                        i = reopen + 1
+                        skip_to = reopen + 1
                         continue
                     open_at = -1
-            i += 1
             continue
         is_open_mark, is_close_mark = ch in opens, ch in closes
         if open_at < 0:
@@ -171,7 +169,6 @@ def _scan_family(
             if single and weak_close >= 0:
                 emit(weak_close)
             open_at, paragraphs, weak_close = i, 1, -1
-        i += 1
     if open_at >= 0 and single and weak_close >= 0:
         emit(weak_close)
     return out

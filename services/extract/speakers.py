@@ -191,14 +191,11 @@ def attribute(
     sent_of = [sentences.index_of(q.open_at) for q in quotes]
     for i, q in enumerate(quotes):
         s_start, s_end = sentences.spans[sent_of[i]] if sentences.spans else (0, len(text))
-        nxt = next(
-            (quotes[j].open_at for j in range(i + 1, len(quotes)) if sent_of[j] == sent_of[i]),
-            s_end,
-        )
-        prv = next(
-            (quotes[j].close_at + 1 for j in range(i - 1, -1, -1) if sent_of[j] == sent_of[i]),
-            s_start,
-        )
+        # Quotes are in text order, so a neighbour in the same sentence is adjacent.
+        same_next = i + 1 < len(quotes) and sent_of[i + 1] == sent_of[i]
+        same_prev = i > 0 and sent_of[i - 1] == sent_of[i]
+        nxt = quotes[i + 1].open_at if same_next else s_end
+        prv = quotes[i - 1].close_at + 1 if same_prev else s_start
         after, verb_after = r.clause(q.close_at + 1, min(nxt, s_end), after=True)
         if after is not None:
             out.append(Attribution(after[0], after[1], "after", True))

@@ -80,7 +80,7 @@ def sentences(text: str, quotes: Sequence[QuoteSpan] = ()) -> list[Span]:
         if in_quote(end) or not _starts_sentence(m.group("next")):
             continue
         if m.group().startswith(".") and not m.group().startswith(".."):
-            w = _WORD_BEFORE.search(text, 0, m.start())
+            w = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
             word = w.group(1).lower() if w else ""
             if word.rstrip(".") in ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", word):
                 continue
@@ -122,3 +122,32 @@ class SentenceIndex:
     def around(self, pos: int) -> Span:
         """The sentence holding ``pos``."""
         return self.spans[self.index_of(pos)] if self.spans else (0, 0)
+
+
+class Intervals:
+    """Sorted, non-overlapping spans (quoted passages, taken dates) with fast lookups."""
+
+    def __init__(self, spans: Sequence[Span] = ()) -> None:
+        self._spans: list[Span] = sorted(spans)
+        self._starts = [s for s, _ in self._spans]
+
+    def inside(self, pos: int) -> bool:
+        """Whether ``start < pos < end`` for one of the spans."""
+        i = bisect.bisect_left(self._starts, pos) - 1
+        return i >= 0 and self._spans[i][0] < pos < self._spans[i][1]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether ``start..end`` overlaps one of the spans."""
+        i = bisect.bisect_left(self._starts, end)
+        return i > 0 and self._spans[i - 1][1] > start
+
+    def add(self, start: int, end: int) -> None:
+        """Add a span that overlaps none of the others."""
+        i = bisect.bisect_left(self._starts, start)
+        self._starts.insert(i, start)
+        self._spans.insert(i, (start, end))
+
+
+def in_range(starts: Sequence[int], a: int, b: int) -> slice:
+    """The slice of a sorted list of offsets falling in ``a <= x < b``."""
+    return slice(bisect.bisect_left(starts, a), bisect.bisect_left(starts, b))
