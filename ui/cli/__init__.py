@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "ui.cli.reliability",
     "ui.cli.export",
     "ui.cli.extract",
+    "ui.cli.search",
 ]
 
 
