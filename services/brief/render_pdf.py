@@ -427,14 +427,13 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
         Spacer,
     )
     from reportlab.platypus import PageBreak as RLPageBreak
-    from reportlab.platypus.tableofcontents import TableOfContents
 
     if not doc.redacted:
         raise ValueError("refusing to write an unredacted brief")
     progress = progress or NoProgress()
     path = Path(path)
     register_fonts()
-    st = _styles()
+    _styles()
     width, height = A4
     margin = 2.1 * cm
     text_width = width - 2 * margin
@@ -465,6 +464,8 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
 
     placed = [0]
     total = [1]
+    pages: dict[str, int] = {}
+    toc_keys: list[tuple[str, float]] = []  # (heading key, font size of its entry)
     live: Progress = progress
 
     class _Doc(BaseDocTemplate):  # type: ignore[misc]
@@ -481,7 +482,22 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
             level, text, key = info
             self.canv.bookmarkPage(key)
             self.canv.addOutlineEntry(text, key, level - 1, closed=level > 1)
-            self.notify("TOCEntry", (level - 1, escape(text), self.page, key))
+            pages[key] = self.page
+
+        def _endBuild(self) -> None:  # noqa: N802 - reportlab internals
+            # The contents' page numbers are form XObjects drawn where the contents stand and
+            # defined here, once every heading's page is known: one layout pass instead of the
+            # two or three a TableOfContents needs.
+            self._doSave = 0
+            super()._endBuild()
+            canv = self.canv
+            for key, size in toc_keys:
+                canv.beginForm(_toc_form(key), -80, -10, 10, 30)
+                canv.setFont(SANS, size)
+                canv.setFillColor(INK)
+                canv.drawRightString(0, 0, str(pages.get(key, "")))
+                canv.endForm()
+            canv.save()
 
     # No frame padding: tables as wide as the text must not stick out of it.
     frame = Frame(
@@ -535,7 +551,6 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
     story += [_para(c.date, "body"), Spacer(1, 0.8 * cm), _para(c.classification, "cover_class")]
     story += [NextPageTemplate("body"), RLPageBreak()]
 
-    multi = False
     n = len(doc.blocks)
     for i, b in enumerate(doc.blocks):
         if i % 200 == 0:
@@ -559,20 +574,15 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
         elif isinstance(b, Table):
             story += _tables(b, text_width)
         elif isinstance(b, Contents):
-            from reportlab.platypus import TableStyle
-
-            toc = TableOfContents()
-            toc.levelStyles = [st["toc1"], st["toc2"]]
-            toc.tableStyle = TableStyle(
-                [
-                    ("FONTNAME", (0, 0), (-1, -1), SANS),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ]
-            )
-            story += [_para("Contents", "h1"), toc]
-            multi = True
+            entries = [(h.level, h.text, h.key) for h in doc.blocks if isinstance(h, Heading)]
+            if doc.notes:
+                entries.append((1, "Notes", "notes"))
+            toc_keys = [
+                (key, _styles()["toc1" if level == 1 else "toc2"].fontSize)
+                for level, _, key in entries
+            ]
+            story.append(_para("Contents", "h1"))
+            story += [_toc_entry(level, text, key) for level, text, key in entries]
         elif isinstance(b, PageBreak):
             story.append(RLPageBreak())
     if doc.notes:
@@ -582,14 +592,43 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
         story += [_note_flowable(note) for note in doc.notes]
 
     progress.report(0.3, "Writing the PDF")
-    # A table of contents takes two passes over the story.
-    total[0] = len(story) * (2 if multi else 1)
-    if multi:
-        rl.multiBuild(story)
-    else:
-        rl.build(story)
+    total[0] = len(story)
+    rl.build(story)
     progress.report(1.0, "PDF written")
     return path
+
+
+def _toc_form(key: str) -> str:
+    return f"toc-{key}"
+
+
+def _toc_entry(level: int, text: str, key: str) -> Any:
+    """One line of the contents: the heading (a link to it) and its page number (a form)."""
+    from reportlab.platypus.flowables import Flowable
+
+    inner = _para(text, "toc1" if level == 1 else "toc2")
+    number_width = 40.0
+
+    class _TocEntry(Flowable):  # type: ignore[misc]
+        def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+            self.width = avail_width
+            _w, h = inner.wrap(avail_width - number_width, avail_height)
+            self.height = h
+            return avail_width, h
+
+        def draw(self) -> None:
+            canv = self.canv
+            inner.drawOn(canv, 0, 0)
+            size = inner.style.fontSize if hasattr(inner, "style") else 10
+            canv.saveState()
+            canv.translate(self.width, self.height - size)
+            canv.doForm(_toc_form(key))
+            canv.restoreState()
+            canv.linkRect("", key, (0, 0, self.width, self.height), relative=1, thickness=0)
+
+    entry = _TocEntry()
+    entry.spaceBefore = 4 if level == 1 else 0
+    return entry
 
 
 def _quote_flowables(b: QuoteBlock) -> list[Any]:

@@ -125,6 +125,15 @@ def test_dossier_has_contents_with_pages_and_a_source_list(
     for title in ("Summary", "People and organisations", "Timeline", "Quotes", "Sources"):
         assert re.search(rf"{title}\s+\d+", text[text.index("Contents") :]), title
     assert "Contents" in contents
+    # The numbers are the pages the sections start on.
+    pages = text.split("\f")
+    toc_page = next(i for i, p in enumerate(pages) if "Contents" in p)
+    for title in ("Summary", "People and organisations", "Timeline", "Sources", "Notes"):
+        listed = int(re.search(rf"^{title}\s+(\d+)", pages[toc_page], re.M).group(1))  # type: ignore[union-attr]
+        starts = next(
+            i + 1 for i, p in enumerate(pages) if i > toc_page and re.search(rf"^{title}$", p, re.M)
+        )
+        assert listed == starts, title
     assert "US-backed forces intensify campaign against IS remnants" in flat(
         text[text.rindex("Sources") :]
     )
