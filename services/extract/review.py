@@ -113,6 +113,7 @@ class ReviewResult:
         aliases: (person id, alias) added to people already in the case.
         place_aliases: (place id, alias) added to places already in the case.
         event_links: (event id, kind, id) links added to events already in the case.
+        event_places: (event id, place id) places given to placeless events already in the case.
         source_people: People newly recorded as named in the source.
         source_places: Places newly recorded as named in the source.
         notes: Plain-language remarks (a dependency that was rejected, an affiliation skipped).
@@ -130,6 +131,7 @@ class ReviewResult:
     aliases: tuple[tuple[int, str], ...] = ()
     place_aliases: tuple[tuple[int, str], ...] = ()
     event_links: tuple[tuple[int, str, int], ...] = ()
+    event_places: tuple[tuple[int, int], ...] = ()
     source_people: tuple[int, ...] = ()
     source_places: tuple[int, ...] = ()
     notes: tuple[str, ...] = ()
@@ -147,6 +149,7 @@ class ReviewResult:
                 self.aliases,
                 self.place_aliases,
                 self.event_links,
+                self.event_places,
                 self.source_people,
                 self.source_places,
             )
@@ -273,6 +276,7 @@ class _Apply:
         self.aliases: list[tuple[int, str]] = []
         self.place_aliases: list[tuple[int, str]] = []
         self.event_links: list[tuple[int, str, int]] = []
+        self.event_places: list[tuple[int, int]] = []
         self.source_people: list[int] = []
         self.source_places: list[int] = []
         self.notes: list[str] = []
@@ -309,6 +313,7 @@ class _Apply:
             aliases=tuple(self.aliases),
             place_aliases=tuple(self.place_aliases),
             event_links=tuple(self.event_links),
+            event_places=tuple(self.event_places),
             source_people=tuple(self.source_people),
             source_places=tuple(self.source_places),
             notes=tuple(self.notes),
@@ -581,7 +586,7 @@ class _Apply:
                 qid = self._quote_at(self.quotes[k].start, self.quotes[k].end)
             if qid is not None:
                 quote_ids.append(qid)
-        existing = self._same_event(title, ev)
+        existing = self._same_event(title, ev, person_ids, quote_ids)
         svc = EventService(_NO_SESSIONS)
         if existing is None:
             e = Event(case_id=self.case_id, title=title, place_id=place_id)
@@ -598,6 +603,7 @@ class _Apply:
             e = existing
             if e.place_id is None and place_id is not None:
                 e.place_id = place_id
+                self.event_places.append((e.id, place_id))
             new = False
         for kind, ids in (
             ("source", [self.x.source_id]),
@@ -612,16 +618,38 @@ class _Apply:
         self.stored[ev.key] = e.id
         return e.id
 
-    def _same_event(self, title: str, ev: ProposedEvent) -> Event | None:
+    def _same_event(
+        self, title: str, ev: ProposedEvent, person_ids: Sequence[int], quote_ids: Sequence[int]
+    ) -> Event | None:
+        """An event of the case on the same dates that is this one.
+
+        Same dates and the same title; or the same people or quotes, since the journalist (or
+        the demo) may have titled it differently: a shared quote, two shared people, or the one
+        and only person of both. The candidate sharing most wins.
+        """
         rows = self.s.scalars(
             select(Event).where(
                 Event.case_id == self.case_id,
                 Event.date_start == ev.date.start,
                 Event.date_end == ev.date.end,
             )
-        )
+        ).all()
         key = fold(title)
-        return next((e for e in rows if fold(e.title) == key), None)
+        same_title = next((e for e in rows if fold(e.title) == key), None)
+        if same_title is not None:
+            return same_title
+        best: tuple[int, Event] | None = None
+        mine = set(person_ids)
+        for e in rows:
+            theirs = {p.id for p in e.people}
+            people = len(mine & theirs)
+            quotes = len(set(quote_ids) & {q.id for q in e.quotes})
+            alone = people == 1 and len(mine) == 1 and len(theirs) == 1
+            if quotes or people >= 2 or alone:
+                score = 2 * quotes + people
+                if best is None or score > best[0]:
+                    best = (score, e)
+        return best[1] if best is not None else None
 
     def _linked(self, event_id: int, kind: str, ident: int) -> bool:
         table, col = {
@@ -651,6 +679,10 @@ def _clip(text: str, n: int = 40) -> str:
 
 
 def _withdraw(s: Session, r: ReviewResult) -> None:
+    for event_id, place_id in r.event_places:
+        e = s.get(Event, event_id)
+        if e is not None and e.place_id == place_id:
+            e.place_id = None
     for event_id, kind, ident in r.event_links:
         table, col = {
             "source": (event_sources, "source_id"),

@@ -23,6 +23,7 @@ from services.extract.model import (
     ProposedQuote,
 )
 from services.extract.review import Decision, ReviewResult
+from services.textnorm import fold
 
 TEXT = (
     "The Syrian Democratic Forces (SDF) said it has captured dozens of IS members in the "
@@ -476,3 +477,86 @@ def test_review_result_summary_counts() -> None:
     assert r.summary() == "2 quotes, 1 person or organisation, 1 event added"
     assert ReviewResult(1, 1).summary() == "nothing new added"
     assert not ReviewResult(1, 1).changed
+
+
+# --- Events already in the case
+
+
+def test_an_event_already_in_the_case_gets_the_links_not_a_twin(
+    services: Services, case_source: tuple[int, int]
+) -> None:
+    case_id, source_id = case_source
+    sdf = services.people.create(case_id, "Syrian Democratic Forces", kind=PersonKind.ORGANISATION)
+    same = services.events.create(
+        case_id,
+        "Killing of the two leaders",
+        date=PartialDate.month(2021, 1, "late"),
+        person_ids=[sdf.id],
+    )
+    other_day = services.events.create(
+        case_id, "Another killing", date=PartialDate.month(2021, 1), person_ids=[sdf.id]
+    )
+    result = services.review.accept(make_extraction(source_id), ["q1", "ev-killing"])
+    assert services.events.count(case_id) == 2
+    assert result.event_ids == ()
+    assert result.stored["ev-killing"] == same.id
+    event = services.events.get(same.id)
+    assert event.title == "Killing of the two leaders"  # the journalist's title stays
+    assert event.place_name == "Deir el-Zour"
+    assert event.source_ids == (source_id,)
+    assert event.quote_ids == (result.stored["q1"],)
+    assert services.events.get(other_day.id).source_ids == ()
+
+    services.review.withdraw(result)
+    event = services.events.get(same.id)
+    assert (event.place_id, event.source_ids, event.quote_ids) == (None, (), ())
+    assert event.person_ids == (sdf.id,)
+    assert services.places.list(case_id) == []
+
+
+def test_an_event_on_the_same_dates_sharing_nothing_is_a_new_event(
+    services: Services, case_source: tuple[int, int]
+) -> None:
+    case_id, source_id = case_source
+    services.events.create(case_id, "Storm", date=PartialDate.month(2021, 1, "late"))
+    services.review.accept(make_extraction(source_id), ["ev-killing"])
+    assert services.events.count(case_id) == 2
+
+
+# --- With the real extractor, on the sample article
+
+
+def test_sample_article_accept_all_builds_the_case_and_again_adds_nothing(
+    services: Services,
+) -> None:
+    from services.demo import load_sample
+
+    data, raw = load_sample()
+    case = services.cases.create("Sample")
+    src = services.sources.add(
+        case.id,
+        title=data["source"]["title"],
+        text=raw.decode("utf-8"),
+        published_on=PartialDate.parse(data["source"]["published_on"]).start,
+        language="en",
+    )
+    result = services.review.accept_all(services.extraction.propose(src.id))
+
+    quotes = {(q.text, q.speaker_name) for q in services.quotes.list(case.id)}
+    assert quotes == {(q["text"], q["speaker"]) for q in data["quotes"]}
+    people = {p.name: p for p in services.people.list(case.id)}
+    for person in data["people"]:
+        got = people[person["name"]]
+        assert got.role, person["name"]
+        wanted = {(fold(a["org"]), fold(a["role"])) for a in person["affiliations"]}
+        assert {(fold(a.organisation_name), fold(a.role)) for a in got.affiliations} == wanted
+    assert {"Deir el-Zour", "Hasaka", "Syrian-Iraqi border"} <= {
+        p.name for p in services.places.list(case.id)
+    }
+    dates = {e.date.label() for e in services.events.list(case.id) if e.date is not None}
+    assert {"late Jan 2021", "Mar 2019", "Jan 2021"} <= dates
+    assert len(result.quote_ids) == 8
+
+    again = services.review.accept_all(services.extraction.propose(src.id))
+    assert not again.changed
+    assert len(again.already_saved) == 8
