@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -95,6 +96,10 @@ def cmd_import(args: Any, svc: Services) -> int:
         case = svc.cases.find(args.case)
     except NotFoundError:
         fail(f"no case {args.case!r} (see `cases`)")
+    missing = [f for f in args.files if not os.path.exists(f)]
+    if missing:  # a mistyped name: say so in one line and import nothing (issue 2)
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        fail(f"no such file or folder: {missing[0]}{more}")
     summary = svc.imports.import_paths(case.id, args.files, BarProgress(args.quiet))
     if args.json:
         print_json(_summary_json(summary))
