@@ -154,3 +154,32 @@ def test_without_an_extraction_service_the_command_says_so(tmp_path: Path) -> No
 
     with pytest.raises(Exception, match="not available"):
         extract_cli.propose(cast(Services, Bare()), 1)
+
+
+def test_real_extractor_on_the_demo_marks_its_quotes_saved_and_adds_no_twin(
+    capsys: pytest.CaptureFixture[str], sqlite_url: str
+) -> None:
+    from services.demo import build_demo
+
+    svc = Services.open(sqlite_url, auto_backup=False)
+    case = build_demo(svc)
+    before = svc.cases.counts(case.id)
+    svc.close()
+
+    status, out, err = cli(capsys, sqlite_url, "extract", "1", "--json")
+    assert status == 0, err
+    data = json.loads(out)
+    assert len(data["quotes"]) == 8
+    assert sorted(data["saved"], key=lambda k: int(k[1:])) == [q["key"] for q in data["quotes"]]
+
+    status, out, err = cli(capsys, sqlite_url, "extract", "1", "--accept-all")
+    assert status == 0, err
+    assert "8 quotes were already saved" in out
+    svc = Services.open(sqlite_url, auto_backup=False)
+    after = svc.cases.counts(case.id)
+    svc.close()
+    assert (after["quotes"], after["people"], after["events"]) == (
+        before["quotes"],
+        before["people"],
+        before["events"],
+    )

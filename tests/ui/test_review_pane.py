@@ -305,3 +305,22 @@ def test_suggest_quotes_from_the_window_and_accept_all(
     qtbot.keyClick(window.review_pane.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert sqlite_services.quotes.count(case.id) == 0
     assert status(window.review_pane, "q1") == PENDING
+
+
+def test_real_suggestions_on_the_demo_show_its_quotes_as_saved(
+    qtbot: Any, window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    source = sqlite_services.sources.list(demo.id)[0]
+    window.select_item("source", source.id)
+    pane = window.review_pane
+    with qtbot.waitSignal(pane.suggestions_shown):
+        window.act_suggest.trigger()
+    quote_keys = [r.key for r in pane.model.rows if r.kind == "quote"]
+    assert len(quote_keys) == 8
+    assert all(status(pane, k) == ACCEPTED for k in quote_keys)
+    before = sqlite_services.cases.counts(demo.id)
+    click(qtbot, pane.accept_all_button)
+    after = sqlite_services.cases.counts(demo.id)
+    assert after["quotes"] == before["quotes"]
+    assert after["events"] == before["events"]
+    assert not pane.accept_all_button.isEnabled()
