@@ -62,7 +62,10 @@ def main() -> None:
     args = ap.parse_args()
 
     cases = load_cases(DATA)
+    held_out = load_cases(DATA.with_name("heldout.json"))
     for label, subset in (
+        ("held-out paragraphs", held_out),
+        ("harder held-out paragraphs", load_cases(DATA.with_name("hard.json"))),
         ("labelled paragraphs", cases),
         ("with the sample", [*cases, _sample_case()]),
     ):

@@ -221,6 +221,7 @@ class EntityTable:
         self._by_acronym: dict[str, Entity] = {}
         self._by_known: dict[int, Entity] = {}
         self._by_part: dict[str, Entity] = {}
+        self._by_suffix: dict[tuple[str, ...], Entity] = {}
 
     def _new(self, kind: str, name: str, known: KnownName | None) -> Entity:
         e = Entity(key=f"e{len(self.entities) + 1}", kind=kind, name=name, known=known)
@@ -236,9 +237,13 @@ class EntityTable:
             self._by_key.setdefault(key, e)
         if e.kind == PERSON:
             # Surnames and first names lead back to the person (latest one wins).
-            for part in token_keys(name):
+            parts = token_keys(name)
+            for part in parts:
                 if len(part) > 2:
                     self._by_part[part] = e
+            # A compound surname: "Abu Layla" for "Omar Abu Layla".
+            for i in range(1, len(parts) - 1):
+                self._by_suffix[parts[i:]] = e
 
     def by_acronym(self, acronym: str) -> Entity | None:
         """The entity this acronym was defined for."""
@@ -257,7 +262,7 @@ class EntityTable:
         keys = token_keys(name)
         if len(keys) == 1 and keys[0] in self._by_part:
             return self._by_part[keys[0]]
-        return None
+        return self._by_suffix.get(keys)
 
     def get_or_add(self, kind: str, name: str, span: Span, acronym: str = "") -> Entity:
         """The entity named ``name`` (created if new), with this mention recorded."""

@@ -65,6 +65,8 @@ def is_arabic(text: str) -> bool:
 
 
 _VOWELS = str.maketrans("oe", "ui")
+# Turkish and Kurdish letters written "sh", "ch" in English transliteration.
+_TURKISH = str.maketrans({"ş": "sh", "Ş": "Sh", "ç": "ch", "Ç": "Ch", "ı": "i", "İ": "I"})
 _cached_fold = functools.lru_cache(maxsize=16384)(fold)
 
 
@@ -91,7 +93,9 @@ def _arabic_token_key(tok: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def token_keys(name: str) -> tuple[str, ...]:
     """The matching keys of a name's words, titles and articles removed."""
-    folded = _NON_WORD.sub(lambda m: "'" if m.group() == "'" else " ", fold(name))
+    folded = _NON_WORD.sub(
+        lambda m: "'" if m.group() == "'" else " ", fold(name.translate(_TURKISH))
+    )
     out: list[str] = []
     for raw in folded.split():
         tok = raw.strip("-'")

@@ -29,6 +29,7 @@ SPEECH_VERBS = (
     "writes|tweeted|warned|warns|insisted|insists|argued|argues|claimed|claims|asked|asks|"
     "replied|continued|announced|announces|declared|acknowledged|admitted|recalled|confirmed|"
     "confirms|denied|commented|posted|remarked|suggested|urged|predicted|concluded|stressed|"
+    "recounted|recalls|recounts|lamented|wondered|boasted|joked|conceded|"
     "emphasized|emphasised|cautioned|observed|complained|vowed|pledged|promised|alleged|"
     "maintained|responded|shouted|adding|saying|telling|writing|noting|warning|according\\s+to"
 )
@@ -45,6 +46,11 @@ _AR_NAME_STOP = frozenset(
 _PRONOUN = re.compile(
     r"\b(?P<p>[Hh]e|[Ss]he|[Ii]t|[Tt]he\s+(?:group|organi[sz]ation|alliance|militia|ministry|"
     r"coalition|movement|agency|army|statement|spokesman|spokeswoman|official|commander))\b"
+)
+# Between "said" and the name: "said the SDF", "said Dr. Salah Abu Ras".
+_OBJECT_GAP = re.compile(
+    r"\s*(?:(?:[Tt]he|by|[A-Z][a-z]{1,4}\.|President|Sheikh|General|Colonel|Prime\s+Minister"
+    r"|Minister)\s+)*"
 )
 _PERSON_NOUNS = frozenset({"spokesman", "spokeswoman", "official", "commander"})
 
@@ -135,7 +141,7 @@ class _Resolver:
         p = _PRONOUN.search(text, verb_end, window)
         if ms and (p is None or ms[0].start < p.start()):
             gap = text[verb_end : ms[0].start]
-            if re.fullmatch(r"\s*(?:the\s+|by\s+)?", gap, re.IGNORECASE):
+            if _OBJECT_GAP.fullmatch(gap):
                 return ms[0].entity, (ms[0].start, ms[0].end)
         if p is not None and re.fullmatch(r"\s*", text[verb_end : p.start()]):
             return self.pronoun(p)

@@ -18,8 +18,10 @@ from services.extract.evaluate import (
 from services.extract.model import EntityKind, Extraction
 from services.textnorm import fold
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "extraction" / "paragraphs.json"
-CASES = load_cases(DATA)
+DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "extraction"
+CASES = load_cases(DATA_DIR / "paragraphs.json")
+# Written after tuning on CASES and scored once before any change (see docs/performance.md).
+HELD_OUT = load_cases(DATA_DIR / "heldout.json")
 
 
 def _entity_named(x: Extraction, name: str) -> Any:
@@ -55,7 +57,7 @@ def test_the_set_is_large_enough_and_covers_every_pattern() -> None:
         assert needed in patterns, needed
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize("case", CASES + HELD_OUT, ids=[c["id"] for c in CASES + HELD_OUT])
 def test_case(case: dict[str, Any]) -> None:
     x = run_case(case)
     text = case["text"]
@@ -93,6 +95,14 @@ def test_precision_and_recall_on_the_set() -> None:
     # Every case passes on its own (above), so the set scores perfectly; this guards the scorer.
     for s in scores.values():
         assert s.precision == 1.0 and s.recall == 1.0
+
+
+def test_hard_set_does_not_fall_below_its_measured_score() -> None:
+    # Measured on the harder held-out paragraphs (docs/performance.md); some still fail.
+    s = score(load_cases(DATA_DIR / "hard.json"))
+    assert s["quotes+speaker"].precision >= 0.9 and s["quotes+speaker"].recall >= 0.75
+    assert s["quote spans"].precision == 1.0 and s["quote spans"].recall >= 0.8
+    assert s["people"].precision >= 0.9 and s["people"].recall >= 0.9
 
 
 def test_scorer_counts_errors() -> None:
