@@ -565,12 +565,7 @@ def render_pdf(doc: Document, path: Path | str, progress: Progress | None = None
         elif isinstance(b, Para):
             story.append(_para(b.text, b.style))
         elif isinstance(b, QuoteBlock):
-            # Not a KeepTogether: reportlab cannot keep a heading with a container, so the
-            # quote's lines are chained with keepWithNext instead.
-            parts = _quote_flowables(b)
-            for part in parts[:-1]:
-                part.keepWithNext = 1
-            story += parts
+            story.append(_stack(_quote_flowables(b)))
         elif isinstance(b, Table):
             story += _tables(b, text_width)
         elif isinstance(b, Contents):
@@ -629,6 +624,63 @@ def _toc_entry(level: int, text: str, key: str) -> Any:
     entry = _TocEntry()
     entry.spaceBefore = 4 if level == 1 else 0
     return entry
+
+
+@cache
+def _stack_class() -> type:
+    from reportlab.platypus.flowables import Flowable
+
+    class Stack(Flowable):  # type: ignore[misc]
+        """Flowables kept on one page, laid out once (a quote and its lines).
+
+        Not a KeepTogether: reportlab will not keep a heading with a container, and a container
+        wraps its content several times. A stack too tall for a whole page splits into its parts.
+        """
+
+        def __init__(self, parts: list[Any]) -> None:
+            super().__init__()
+            self.parts = parts
+            self.spaceBefore = parts[0].getSpaceBefore()
+            self.spaceAfter = parts[-1].getSpaceAfter()
+            self._wrapped: tuple[float, float] | None = None
+            self._sizes: list[tuple[float, float, float]] = []
+
+        def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+            if self._wrapped and self._wrapped[0] == avail_width:
+                return self._wrapped
+            self._sizes = []
+            total = 0.0
+            for i, f in enumerate(self.parts):
+                _w, h = f.wrap(avail_width, 1e6)
+                gap = f.getSpaceBefore() if i else 0.0
+                after = f.getSpaceAfter() if i < len(self.parts) - 1 else 0.0
+                self._sizes.append((gap, h, after))
+                total += gap + h + after
+            self.width = avail_width
+            self.height = total
+            self._wrapped = (avail_width, total)
+            return self._wrapped
+
+        def split(self, avail_width: float, avail_height: float) -> list[Any]:
+            frame = getattr(self, "_frame", None)
+            full = frame._aH if frame is not None else 0  # noqa: SLF001
+            self.wrap(avail_width, avail_height)
+            if self.height > full > 0 and avail_height >= full - 1:
+                return list(self.parts)  # taller than a page: let the parts break
+            return []
+
+        def draw(self) -> None:
+            y = self.height
+            for f, (gap, h, after) in zip(self.parts, self._sizes, strict=True):
+                y -= gap + h
+                f.drawOn(self.canv, 0, y)
+                y -= after
+
+    return Stack
+
+
+def _stack(parts: list[Any]) -> Any:
+    return _stack_class()(parts)
 
 
 def _quote_flowables(b: QuoteBlock) -> list[Any]:
