@@ -48,8 +48,8 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = 100 * 1024 * 1024  # bytes; larger files are refused before reading
-BATCH_SECONDS = 0.25  # seconds; files stored in this time are committed together
-BATCH_FILES = 100  # files committed together at most
+BATCH_SECONDS = 1.0  # seconds; files stored in this time are committed together (one sync)
+BATCH_FILES = 200  # files committed together at most
 
 _KIND_BY_FORMAT = {
     "text": SourceKind.PLAIN_TEXT,

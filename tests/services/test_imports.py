@@ -418,3 +418,31 @@ def test_import_from_a_worker_thread(services: Services, tmp_path: Path) -> None
     worker.start()
     worker.join()
     assert len(box[0].imported) == 3 and not box[0].failed
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        ("en", ENGLISH * 4),
+        ("fr", FRENCH * 4),
+        ("ar", ARABIC),
+        (
+            "es",
+            "El ministro dijo que la escuela se abrirá en la ciudad la próxima semana y que "
+            "los trabajos comenzaron ayer con el apoyo de las autoridades locales y los vecinos.",
+        ),
+        (
+            "de",
+            "Der Minister sagte, dass die Schule in der Stadt nächste Woche eröffnet wird und "
+            "die Arbeiten gestern mit Unterstützung der örtlichen Behörden begonnen haben.",
+        ),
+        ("fa", "وزیر گفت که مدرسه هفته آینده در شهر باز خواهد شد و کار از دیروز آغاز شده است."),
+        ("", "OK."),
+    ],
+)
+def test_language_detection_tells_close_languages_apart(code: str, text: str) -> None:
+    # English, French and Arabic are decided without the model; Spanish, German and Persian
+    # (Arabic script) must not be mistaken for them.
+    from services.importers.lang import detect_language
+
+    assert detect_language(text) == code
