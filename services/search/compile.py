@@ -30,14 +30,17 @@ class Resolver(Protocol):
     def people(self, words: tuple[str, ...], prefix: bool) -> list[int]:
         """Ids of people with a name or alias holding ``words`` in a row."""
 
-    def tags(self, words: tuple[str, ...], prefix: bool) -> list[int]:
-        """Ids of tags whose folded name is ``words``."""
+    def tags(self, words: tuple[str, ...], prefix: bool, within: bool = False) -> list[int]:
+        """Ids of tags whose folded name is ``words`` (``within``: holds them in a row)."""
 
     def places(self, words: tuple[str, ...], prefix: bool) -> tuple[list[int], list[str]]:
         """Ids of matching places and all their spellings."""
 
     def cases(self, value: str, words: tuple[str, ...]) -> list[int]:
         """Ids of cases by id or title."""
+
+    def place_linked(self, place_ids: list[int], kind: Kind) -> bool:
+        """Whether any quote (or source) is linked to one of the places."""
 
 
 @dataclass
@@ -65,6 +68,9 @@ class Compiler:
     """Shared compilation; subclasses give the engine's text syntax."""
 
     fts_table = ""
+    # Whether a plain word also finds quotes whose tag names hold it. SQLite indexes tag names
+    # with the text (FTS5 column ``tags``); PostgreSQL looks them up here.
+    expand_tags = True
 
     def __init__(self, kind: Kind, resolver: Resolver) -> None:
         self.kind = kind
@@ -98,6 +104,7 @@ class Compiler:
 
     def compile(self, root: Node) -> Compiled:
         """Split the tree into one text string and conditions."""
+        root = self._rewrite(root)
         clauses = list(root.children) if isinstance(root, And) else [root]
         pos: list[Node] = []
         neg: list[Node] = []
@@ -130,6 +137,38 @@ class Compiler:
         """AND of ``pos`` minus ``neg`` in the engine's syntax."""
         raise NotImplementedError
 
+    def _rewrite(self, node: Node) -> Node:
+        """Place filters whose places no row is linked to become plain text (their spellings).
+
+        Text alone runs inside the text index (fast); a condition beside it may not.
+        """
+        if isinstance(node, Filter) and node.name == "place":
+            ids, _spellings = self.resolver.places(node.words, node.prefix)
+            if not ids or not self.resolver.place_linked(ids, self.kind):
+                leaves = self._place_leaves(node)
+                if leaves:
+                    return leaves[0] if len(leaves) == 1 else Or(tuple(leaves))
+            return node
+        if isinstance(node, Not):
+            return Not(self._rewrite(node.child))
+        if isinstance(node, And):
+            return And(tuple(self._rewrite(c) for c in node.children))
+        if isinstance(node, Or):
+            return Or(tuple(self._rewrite(c) for c in node.children))
+        return node
+
+    def _place_leaves(self, f: Filter) -> list[Text]:
+        ids, spellings = self.resolver.places(f.words, f.prefix)
+        leaves: list[Text] = []
+        seen: set[tuple[str, ...]] = set()
+        for name in spellings or [f.value.rstrip("*")]:
+            words = tokens(name)
+            if words and words not in seen:
+                seen.add(words)
+                leaves.append(Text(words, f.prefix and not spellings, name))
+        self.extra.extend(leaves)
+        return leaves
+
     # --- Purity: text that needs no name lookups
 
     def _expansion(self, leaf: Text) -> list[ColumnElement[bool]]:
@@ -147,7 +186,11 @@ class Compiler:
                         )
                     )
                 )
-        tags = self.resolver.tags(leaf.words, leaf.prefix)
+        tags = (
+            self.resolver.tags(leaf.words, leaf.prefix, within=True)
+            if self.expand_tags and self.kind == "quote"
+            else []
+        )
         if tags:
             out.append(self._tagged(tags))
         return out
@@ -241,15 +284,8 @@ class Compiler:
         )
 
     def _place(self, f: Filter) -> ColumnElement[bool]:
-        ids, spellings = self.resolver.places(f.words, f.prefix)
-        leaves: list[Text] = []
-        seen: set[tuple[str, ...]] = set()
-        for name in spellings or [f.value.rstrip("*")]:
-            words = tokens(name)
-            if words and words not in seen:
-                seen.add(words)
-                leaves.append(Text(words, f.prefix and not spellings, name))
-        self.extra.extend(leaves)
+        ids, _spellings = self.resolver.places(f.words, f.prefix)
+        leaves = self._place_leaves(f)
         parts = [self.text_cond(self.text_string(leaf)) for leaf in leaves]
         if ids:
             if self.kind == "quote":
@@ -262,6 +298,8 @@ class Compiler:
 
 class SqliteCompiler(Compiler):
     """FTS5 ``MATCH`` strings over ``fts_quotes`` / ``fts_sources``."""
+
+    expand_tags = False
 
     def __init__(self, kind: Kind, resolver: Resolver) -> None:
         super().__init__(kind, resolver)

@@ -43,6 +43,8 @@ from models.entities import (
     SavedSearch,
     Source,
     Tag,
+    quote_places,
+    source_places,
 )
 from services.base import Service, get_or_raise
 from services.errors import DuplicateError, ValidationError
@@ -153,15 +155,16 @@ class _Names:
             self._memo[key] = sorted({i for i, toks in cands if _contains(toks, words, prefix)})
         return self._memo[key]
 
-    def tags(self, words: tuple[str, ...], prefix: bool) -> list[int]:
-        """Tags whose name is ``words`` (or starts so, with a prefix)."""
+    def tags(self, words: tuple[str, ...], prefix: bool, within: bool = False) -> list[int]:
+        """Tags whose name is ``words`` (or starts so, with a prefix; ``within``: holds them)."""
         if self._tags is None:
             t = Tag.__table__
             rows = self.session.execute(
                 sa.select(t.c.id, t.c.name).where(*self._scope(t.c.case_id))
             )
             self._tags = [(int(i), _name_tokens(n)) for i, n in rows]
-        return sorted({i for i, toks in self._tags if _equal(toks, words, prefix)})
+        test = _contains if within else _equal
+        return sorted({i for i, toks in self._tags if test(toks, words, prefix)})
 
     def places(self, words: tuple[str, ...], prefix: bool) -> tuple[list[int], list[str]]:
         """Places with a spelling holding ``words`` in a row, and all their spellings."""
@@ -182,6 +185,14 @@ class _Names:
         ids = sorted({i for i, _n, toks in self._places if _contains(toks, words, prefix)})
         spellings = [n for i, n, _t in self._places if i in ids]
         return ids, spellings
+
+    def place_linked(self, place_ids: list[int], kind: Kind) -> bool:
+        """Whether any quote (or source) is linked to one of the places."""
+        link = quote_places if kind == "quote" else source_places
+        found = self.session.execute(
+            sa.select(link.c.place_id).where(link.c.place_id.in_(place_ids)).limit(1)
+        ).first()
+        return found is not None
 
     def cases(self, value: str, words: tuple[str, ...]) -> list[int]:
         """Cases by id or by words of their title."""

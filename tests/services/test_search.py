@@ -429,6 +429,35 @@ def test_index_follows_source_changes(services: Services, data: Data) -> None:
     assert revised.id in sources(services, "truce", d.case)
     services.sources.delete(revised.id)
     assert revised.id not in sources(services, "truce", d.case)
+    assert_index_sound(services)
+
+
+def test_index_follows_tags_added_removed_and_renamed(services: Services, data: Data) -> None:
+    d = data
+    assert quotes(services, "drought", d.case) == set()
+    services.tags.add("quote", d.q_nobody, "drought crisis")
+    assert quotes(services, "drought", d.case) == {d.q_nobody}
+    assert quotes(services, "crisis drought", d.case) == {d.q_nobody}
+    services.tags.rename(d.case, "drought crisis", "famine")
+    assert quotes(services, "drought", d.case) == set()
+    assert quotes(services, "famine", d.case) == {d.q_nobody}
+    services.tags.remove("quote", d.q_nobody, "famine")
+    assert quotes(services, "famine", d.case) == set()
+    # The quote itself is still found by its words, and deleting a tagged quote works.
+    assert quotes(services, "crossings", d.case) == {d.q_border}
+    services.quotes.delete(d.q_border)
+    assert quotes(services, "crossings", d.case) == set()
+    assert quotes(services, "semalka", d.case) == set()
+    assert_index_sound(services)
+
+
+def assert_index_sound(services: Services) -> None:
+    """FTS5's own check that the index holds exactly what the tables hold (SQLite)."""
+    if services.store.dialect != "sqlite":
+        return
+    with services.store.engine.begin() as conn:
+        for t in ("fts_quotes", "fts_sources"):
+            conn.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('integrity-check')")
 
 
 def test_speaker_aliases_added_later_count_at_once(services: Services, data: Data) -> None:

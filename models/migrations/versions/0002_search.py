@@ -15,6 +15,8 @@ same places.
 SQLite: ``fts_quotes`` / ``fts_sources`` are external-content FTS5 tables over the views
 ``search_quote_src`` / ``search_source_src`` (the folded text is computed, never stored twice),
 kept in step by ``fts_*`` triggers in the writing transaction. ``'rebuild'`` refills them in bulk.
+A quote's tag names are indexed too (column ``tags``): triggers on ``quote_tags`` and ``tags`` copy
+them into ``quotes.search_tags``, which the quote's own trigger then reindexes.
 
 PostgreSQL: ``search_vec`` generated tsvector columns (config ``simple`` over ``search_fold``)
 with ``search_*_vec`` GIN indexes.
@@ -109,6 +111,7 @@ def sqlite_fold(expr: str) -> str:
 
 _Q_BODY = "coalesce({p}.text, '') || ' ' || coalesce({p}.translation, '')"
 _Q_NOTE = "coalesce({p}.note, '')"
+_Q_TAGS = "coalesce({p}.search_tags, '')"
 _S_TITLE = (
     "coalesce({p}.title, '') || ' ' || coalesce({p}.author, '') || ' ' "
     "|| coalesce({p}.publisher, '')"
@@ -120,8 +123,8 @@ _TABLES = {
     "fts_quotes": (
         "quotes",
         "search_quote_src",
-        [("body", _Q_BODY), ("note", _Q_NOTE)],
-        "text, translation, note",
+        [("body", _Q_BODY), ("note", _Q_NOTE), ("tags", _Q_TAGS)],
+        "text, translation, note, search_tags",
     ),
     "fts_sources": (
         "sources",
@@ -130,6 +133,29 @@ _TABLES = {
         "title, author, publisher, text",
     ),
 }
+
+
+# A quote's tag names, space-separated: copied into quotes.search_tags by triggers, so that the
+# FTS5 triggers see a tag change as an ordinary update of the quote with exact old values (an
+# external-content FTS5 table is corrupted by a 'delete' with values other than those indexed).
+_TAGS_OF = (
+    "coalesce((SELECT group_concat(t.name, ' ') FROM quote_tags qt JOIN tags t "
+    "ON t.id = qt.tag_id WHERE qt.quote_id = {q}), '')"
+)
+_TAG_TRIGGERS = ("fts_quote_tags_ai", "fts_quote_tags_ad", "fts_quote_tags_au", "fts_tags_au")
+
+
+def sqlite_tag_column() -> list[str]:
+    """The ``quotes.search_tags`` column (SQLite only; PostgreSQL looks tags up at query time)."""
+    return ["ALTER TABLE quotes ADD COLUMN search_tags TEXT NOT NULL DEFAULT ''"]
+
+
+def sqlite_refresh_tags() -> list[str]:
+    """Recompute ``search_tags`` of the quotes that have tags (after a bulk load)."""
+    return [
+        f"UPDATE quotes SET search_tags = {_TAGS_OF.format(q='quotes.id')} "
+        "WHERE id IN (SELECT quote_id FROM quote_tags) OR search_tags != ''"
+    ]
 
 
 def sqlite_tables() -> list[str]:
@@ -161,17 +187,42 @@ def sqlite_triggers() -> list[str]:
             f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {watched} ON {base} "
             f"BEGIN {dele} {ins} END"
         )
+
+    def set_tags(q: str) -> str:
+        return f"UPDATE quotes SET search_tags = {_TAGS_OF.format(q=q)} WHERE id = {q};"
+
+    ai, ad, au, tags_au = _TAG_TRIGGERS
+    out.append(
+        f"CREATE TRIGGER IF NOT EXISTS {ai} AFTER INSERT ON quote_tags "
+        f"BEGIN {set_tags('new.quote_id')} END"
+    )
+    out.append(
+        f"CREATE TRIGGER IF NOT EXISTS {ad} AFTER DELETE ON quote_tags "
+        f"BEGIN {set_tags('old.quote_id')} END"
+    )
+    out.append(
+        f"CREATE TRIGGER IF NOT EXISTS {au} AFTER UPDATE ON quote_tags "
+        f"BEGIN {set_tags('old.quote_id')} {set_tags('new.quote_id')} END"
+    )
+    out.append(
+        f"CREATE TRIGGER IF NOT EXISTS {tags_au} AFTER UPDATE OF name ON tags BEGIN "
+        f"UPDATE quotes SET search_tags = {_TAGS_OF.format(q='quotes.id')} "
+        "WHERE id IN (SELECT quote_id FROM quote_tags WHERE tag_id = new.id); END"
+    )
     return out
 
 
 def sqlite_drop_triggers() -> list[str]:
     """Statements dropping the triggers (bulk loads index afterwards: 5x faster)."""
-    return [f"DROP TRIGGER IF EXISTS {f}_{s}" for f in _TABLES for s in ("ai", "ad", "au")]
+    return [
+        *(f"DROP TRIGGER IF EXISTS {f}_{s}" for f in _TABLES for s in ("ai", "ad", "au")),
+        *(f"DROP TRIGGER IF EXISTS {t}" for t in _TAG_TRIGGERS),
+    ]
 
 
 def sqlite_rebuild() -> list[str]:
-    """Statements refilling the FTS5 tables from their views."""
-    return [f"INSERT INTO {f}({f}) VALUES ('rebuild')" for f in _TABLES]
+    """Statements refilling the FTS5 tables from their views (tag names first)."""
+    return [*sqlite_refresh_tags(), *(f"INSERT INTO {f}({f}) VALUES ('rebuild')" for f in _TABLES)]
 
 
 # --- PostgreSQL
@@ -213,7 +264,7 @@ def upgrade() -> None:
     """Create the search structures for this engine and index existing rows."""
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
-        for stmt in [*sqlite_tables(), *sqlite_triggers(), *sqlite_rebuild()]:
+        for stmt in [*sqlite_tag_column(), *sqlite_tables(), *sqlite_triggers(), *sqlite_rebuild()]:
             op.execute(stmt)
     elif dialect == "postgresql":
         for stmt in [*pg_columns(), *pg_indexes()]:
@@ -229,6 +280,7 @@ def downgrade() -> None:
         for fts, (_b, view, _c, _w) in _TABLES.items():
             op.execute(f"DROP TABLE IF EXISTS {fts}")
             op.execute(f"DROP VIEW IF EXISTS {view}")
+        op.execute("ALTER TABLE quotes DROP COLUMN search_tags")
     elif dialect == "postgresql":
         for stmt in pg_drop_indexes():
             op.execute(stmt)
