@@ -330,7 +330,7 @@ def _styles() -> dict[str, Any]:
     from reportlab.lib.styles import ParagraphStyle
 
     register_fonts()
-    base = ParagraphStyle("body", fontName=SANS, fontSize=10, leading=14, textColor=INK)
+    base = ParagraphStyle("body", fontName=SANS, fontSize=10, leading=14, textColor=HexColor(INK))
     s = {
         "body": ParagraphStyle("body", parent=base, spaceAfter=6),
         "lead": ParagraphStyle("lead", parent=base, fontSize=11.5, leading=16, spaceAfter=8),
