@@ -145,12 +145,24 @@ def _said_date(
     )
 
 
-def _event_title(text: str, sentence: Span, date: DateMention) -> str:
-    s = text[sentence[0] : sentence[1]]
-    rel_start, rel_end = date.start - sentence[0], date.end - sentence[0]
-    head = re.sub(r"\b(?:in|on|since|during|by|of)\s*$", "", s[:rel_start], flags=re.IGNORECASE)
-    title = (head.rstrip(" ,") + " " + s[rel_end:].lstrip(" ,")).strip()
-    title = re.sub(r"\s+", " ", title).strip(" ,.")
+def _event_title(text: str, sentence: Span, date: DateMention, quotes: Sequence[QuoteSpan]) -> str:
+    """The sentence that dates the event, without the date words and without long quotes."""
+    cuts: list[Span] = []
+    prep = re.search(r"\b(?:in|on|since|during|by|of)\s*$", text[sentence[0] : date.start], re.I)
+    cuts.append((sentence[0] + prep.start() if prep else date.start, date.end))
+    for q in quotes:
+        if len(_WORDS.findall(text[q.start : q.end])) >= 5:
+            end = q.close_at + 1
+            end += len(text[end : sentence[1]]) - len(text[end : sentence[1]].lstrip(" ,"))
+            cuts.append((q.open_at, end))
+    pieces: list[str] = []
+    pos = sentence[0]
+    for a, b in sorted(cuts):
+        if a >= pos:
+            pieces.append(text[pos:a])
+        pos = max(pos, b)
+    pieces.append(text[pos : sentence[1]])
+    title = re.sub(r"\s+", " ", " ".join(p.strip(" ,") for p in pieces)).strip(" ,.")
     title = title[:1].upper() + title[1:]
     if len(title) > 100:
         cut = title.rfind(" ", 0, 98)
@@ -290,7 +302,9 @@ def extract(
         proposed_events.append(
             ProposedEvent(
                 key=f"v{len(proposed_events) + 1}",
-                title=_event_title(text, sent, d),
+                title=_event_title(
+                    text, sent, d, [q for q in quote_spans[in_range(quote_opens, *sent)]]
+                ),
                 date=d.date,
                 date_span=(d.start, d.end),
                 sentence_span=sent,

@@ -549,8 +549,7 @@ def _find_arabic_known(text: str, table: EntityTable, mentions: list[Mention]) -
         if known.kind == PLACE:
             continue
         for m in arabic_pattern(name).finditer(text):
-            s, e = m.span()
-            # A one-letter prefix (و and, ل for, ب by) may be glued on; the pattern allows none.
+            s, e = m.span("n")
             if taken.overlaps(s, e):
                 continue
             taken.add(s, e)
@@ -649,6 +648,7 @@ def _role_and_affiliation(
         elif (
             aff_text
             and not is_place(aff_text)
+            and (" " in aff_text or not aff_text.islower())
             and (prep.group(1) in ("with", "for", "within") or (lead and lead.group()))
             and len(aff_text) < 60
         ):
@@ -739,10 +739,19 @@ _AR_VERB = (
     r"تابع|تابعت|أعلن|أعلنت|ذكر|ذكرت|أشار|أشارت|بحسب|حسب)(?!\w)"
 )
 _AR_WORD = r"[\u0621-\u064a\u0671-\u06d3][\u0621-\u065f\u0670-\u06d3]*"
+_AR_NAME_END = (
+    r"(?=\s*[\u060c,.:«\u201c\u061b]|\s+(?:في|إن|أن|إلى|على|خلال|لوكالة|لقناة|لصحيفة|أمس|اليوم)"
+    r"(?:\s|[:\u060c,.])|\s+\u0644\u0640?(?:\s|[«\u201c\"]))"
+)
 _AR_SPEAKER = re.compile(
-    _AR_VERB + r"\s+(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,3}?)"
-    r"(?=\s*[\u060c,.:«\u201c\u061b]|\s+(?:في|إن|أن|إلى|على|خلال|لوكالة|لقناة|لصحيفة)\s"
-    r"|\s+\u0644\u0640?(?:\s|[«\u201c\"]))"
+    _AR_VERB + r"\s+(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,3}?)" + _AR_NAME_END
+)
+# The role before the name: "قال المتحدث باسم التحالف الدولي واين ماروتو".
+_AR_ROLE_FIRST = re.compile(
+    _AR_VERB + r"\s+(?P<role>(?:ال)?(?:متحدث|ناطق|قائد|مسؤول|رئيس|مدير|وزير|عضو|مستشار)\w*"
+    r"(?:\s+(?:العام|الرسمي|الإعلامي))?)"
+    r"\s+(?:باسم|في|ل|لـ)?\s*(?P<org>ال\w+(?:\s+ال\w+){0,2})"
+    r"\s+(?P<name>(?!ال)" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,2}?)" + _AR_NAME_END
 )
 _AR_NOT_NAME = frozenset(
     _words(
@@ -759,6 +768,22 @@ def find_arabic_speakers(text: str, table: EntityTable, mentions: list[Mention])
         return mentions
     taken = Intervals([(m.start, m.end) for m in mentions])
     added = list(mentions)
+    for m in _AR_ROLE_FIRST.finditer(text):
+        s, e = m.span("name")
+        if taken.overlaps(s, e):
+            continue
+        ent = table.get_or_add(PERSON, m.group("name"), (s, e))
+        added.append(Mention(s, e, ent.kind, ent, m.group("name")))
+        taken.add(s, e)
+        o0, o1 = m.span("org")
+        org = next((x.entity for x in added if x.start == o0 and x.entity is not None), None)
+        if org is None:
+            org = table.add_org(m.group("org"), (o0, o1))
+            added.append(Mention(o0, o1, ORGANISATION, org, m.group("org")))
+        if not ent.role:
+            ent.role = text[m.start("role") : m.start("org")].strip()
+        if ent.affiliation is None:
+            ent.affiliation = org
     for m in _AR_SPEAKER.finditer(text):
         s, e = m.span("name")
         if taken.overlaps(s, e):

@@ -120,7 +120,18 @@ def name_key(name: str) -> str:
 
 
 def arabic_pattern(name: str) -> re.Pattern[str]:
-    """A regular expression finding an Arabic name with or without harakat and letter variants."""
+    """A regular expression finding an Arabic name with or without harakat and letter variants.
+
+    The name is the group ``n``. Prefixes glued to it (و and, ف so, then ب in, ل for, ك as)
+    are allowed before it and left out of the group.
+    """
+    prefix = r"(?<![\w])[\u0648\u0641]?[\u0628\u0644\u0643]?"
+    return re.compile(prefix + "(?P<n>" + arabic_body(name) + r")(?![\w])")
+
+
+@functools.lru_cache(maxsize=1024)
+def arabic_body(name: str) -> str:
+    """The pattern text of :func:`arabic_pattern` without the prefix and the word edges."""
     variants = {
         "\u0627": "\u0627\u0622\u0623\u0625\u0671",
         "\u0647": "\u0647\u0629",
@@ -136,7 +147,7 @@ def arabic_pattern(name: str) -> re.Pattern[str]:
         cls = variants.get(ch)
         parts.append(f"[{cls}]" if cls else re.escape(ch))
         parts.append(marks)
-    return re.compile(r"(?<![\w])" + "".join(parts) + r"(?![\w])")
+    return "".join(parts)
 
 
 @dataclass(frozen=True)

@@ -7,25 +7,38 @@ does not know: "the province of X", "X province", "the town of X", "the Syrian-I
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
-from services.extract.matching import KnownName, NameIndex, arabic_pattern, name_key
+from services.extract.matching import (
+    KnownName,
+    NameIndex,
+    arabic_body,
+    arabic_pattern,
+    name_key,
+)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in text.split("|") if n.strip())
+
 
 # Countries and places that news about the region names most; the case adds its own.
-GAZETTEER = tuple(
-    """Syria|Iraq|Turkey|Türkiye|Iran|Israel|Lebanon|Jordan|Egypt|Saudi Arabia|Yemen|Libya|
-    Qatar|Kuwait|Bahrain|Oman|United Arab Emirates|UAE|Afghanistan|Pakistan|India|China|Russia|
-    Ukraine|United States|U.S.|US|America|United Kingdom|U.K.|UK|Britain|England|France|
-    Germany|Italy|Spain|Greece|Cyprus|Tunisia|Algeria|Morocco|Sudan|Somalia|Ethiopia|Palestine|
-    Gaza|West Bank|Jerusalem|Europe|Africa|Asia|Middle East|Gulf|Washington|Moscow|London|
-    Paris|Berlin|Brussels|Geneva|New York|Ankara|Istanbul|Tehran|Baghdad|Damascus|Beirut|
-    Amman|Cairo|Riyadh|Doha|Kabul|Aleppo|Idlib|Raqqa|Raqqah|Homs|Hama|Latakia|Tartus|Daraa|
-    Deraa|Quneitra|Suwayda|Sweida|Palmyra|Tadmur|Deir ez-Zor|Deir el-Zour|Deir Ezzor|Hasaka|
-    Hasakah|Qamishli|Kobani|Kobane|Afrin|Manbij|Tal Abyad|Ras al-Ain|Hajin|Baghouz|Al-Bukamal|
-    Bukamal|Abu Kamal|Mayadin|Mosul|Erbil|Kirkuk|Sinjar|Anbar|Fallujah|Ramadi|Tikrit|Basra|
-    Najaf|Karbala|Sulaymaniyah|Dohuk|Nineveh|Rojava|Kurdistan|Badia|Euphrates|Tigris|
-    Golan|Sinai|Mediterranean""".replace("\n", "").split("|")
+GAZETTEER = _names(
+    """Syria|Iraq|Turkey|Türkiye|Iran|Israel|Lebanon|Jordan|Egypt|Saudi Arabia|Yemen|
+    Libya|Qatar|Kuwait|Bahrain|Oman|United Arab Emirates|UAE|Afghanistan|Pakistan|
+    India|China|Russia|Ukraine|United States|U.S.|US|America|United Kingdom|U.K.|UK|
+    Britain|England|France|Germany|Italy|Spain|Greece|Cyprus|Tunisia|Algeria|
+    Morocco|Sudan|Somalia|Ethiopia|Palestine|Gaza|West Bank|Jerusalem|Europe|Africa|
+    Asia|Middle East|Gulf|Washington|Moscow|London|Paris|Berlin|Brussels|Geneva|
+    New York|Ankara|Istanbul|Tehran|Baghdad|Damascus|Beirut|Amman|Cairo|Riyadh|Doha|
+    Kabul|Aleppo|Idlib|Raqqa|Raqqah|Homs|Hama|Latakia|Tartus|Daraa|Deraa|Quneitra|
+    Suwayda|Sweida|Palmyra|Tadmur|Deir ez-Zor|Deir el-Zour|Deir Ezzor|Hasaka|
+    Hasakah|Qamishli|Kobani|Kobane|Afrin|Manbij|Tal Abyad|Ras al-Ain|Hajin|Baghouz|
+    Al-Bukamal|Bukamal|Abu Kamal|Mayadin|Mosul|Erbil|Kirkuk|Sinjar|Anbar|Fallujah|
+    Ramadi|Tikrit|Basra|Najaf|Karbala|Sulaymaniyah|Dohuk|Nineveh|Rojava|Kurdistan|
+    Badia|Euphrates|Tigris|Golan|Sinai|Mediterranean"""
 )
 _CUE_AFTER = re.compile(
     r"(?P<name>(?:[A-Z][\w’'-]*|(?:al|el|ez|ad|as)-[A-Z][\w’'-]*)"
@@ -38,6 +51,27 @@ _CUE_BEFORE = re.compile(
     r"(?:\s+(?:[A-Z][\w’'-]*|(?:al|el|ez|ad|as)-[A-Z][\w’'-]*)){0,2})"
 )
 _BORDER = re.compile(r"\b(?:the\s+)?(?P<name>[A-Z][\w]+(?:[-–][A-Z][\w]+)+\s+border)\b")
+# Arabic names of the same places (Arabic has no capitals, so only a list can find them).
+ARABIC_GAZETTEER = _names(
+    """سوريا|سورية|العراق|تركيا|لبنان|الأردن|إيران|إسرائيل|مصر|السعودية|اليمن|ليبيا|
+    قطر|روسيا|الولايات المتحدة|أمريكا|بريطانيا|فرنسا|ألمانيا|فلسطين|غزة|القدس|
+    أوروبا|واشنطن|موسكو|لندن|باريس|جنيف|أنقرة|إسطنبول|طهران|بغداد|دمشق|بيروت|عمان|
+    القاهرة|الرياض|الدوحة|حلب|إدلب|الرقة|حمص|حماة|اللاذقية|طرطوس|درعا|السويداء|
+    القنيطرة|تدمر|دير الزور|الحسكة|القامشلي|عين العرب|كوباني|عفرين|منبج|تل أبيض|
+    رأس العين|هجين|الباغوز|البوكمال|الميادين|الموصل|أربيل|كركوك|سنجار|الأنبار|
+    الفلوجة|الرمادي|تكريت|البصرة|النجف|كربلاء|السليمانية|دهوك|نينوى|البادية|
+    البادية السورية|الفرات|دجلة|الجولان|مخيم الهول|الهول"""
+)
+_ARABIC = re.compile("[\u0600-\u06ff]")
+
+
+@functools.lru_cache(maxsize=1)
+def _arabic_gazetteer() -> re.Pattern[str]:
+    names = sorted((n.strip() for n in ARABIC_GAZETTEER if n.strip()), key=len, reverse=True)
+    body = "|".join(arabic_body(n) for n in names)
+    return re.compile(r"(?<![\w])[\u0648\u0641]?[\u0628\u0644\u0643]?(?P<n>" + body + r")(?![\w])")
+
+
 _NOT_PLACE = frozenset({"the", "a", "an", "in", "of", "and", "eastern", "western", "northern"})
 
 
@@ -82,11 +116,17 @@ class PlaceFinder:
         return found
 
     def arabic_places(self, text: str) -> list[tuple[int, int, str]]:
-        """Case places named in Arabic script."""
+        """Places named in Arabic script: the case's, then the built-in Arabic gazetteer."""
+        if not _ARABIC.search(text):
+            return []
         out: list[tuple[int, int, str]] = []
         for name, _ in self.case_places.arabic_names():
             for m in arabic_pattern(name).finditer(text):
-                out.append((m.start(), m.end(), text[m.start() : m.end()]))
+                out.append((m.start("n"), m.end("n"), m.group("n")))
+        for m in _arabic_gazetteer().finditer(text):
+            s, e = m.span("n")
+            if not any(s < oe and os_ < e for os_, oe, _ in out):
+                out.append((s, e, m.group("n")))
         return out
 
     def known(self, name: str) -> KnownName | None:

@@ -169,6 +169,11 @@ class _Resolver:
             if got is not None and got[0] is not None:
                 return got, True
             if v.re is _AR_SPEECH:
+                # Arabic puts the role first: "قال المتحدث باسم التحالف واين ماروتو".
+                window = min(b, v.end() + 80)
+                people = [m for m in self.mentions_in(v.end(), window) if m.kind == PERSON]
+                if people and not re.search('[«\u201c"]', text[v.end() : people[0].start]):
+                    return (people[0].entity, (people[0].start, people[0].end)), True
                 arabic = self._arabic_name(v.end(), b)
                 if arabic is not None:
                     return arabic, True

@@ -62,5 +62,7 @@ def test_index_matches_names_and_aliases_by_kind() -> None:
 def test_arabic_pattern_finds_a_name_with_harakat_and_variants() -> None:
     text = "وقال مَظْلوم عبدى إن العمليات مستمرة"
     m = arabic_pattern("مظلوم عبدي").search(text)
-    assert m is not None and m.group() == "مَظْلوم عبدى"
+    assert m is not None and m.group("n") == "مَظْلوم عبدى"
+    glued = arabic_pattern("دير الزور").search("وصل إلى بدير الزور أمس")
+    assert glued is not None and glued.group("n") == "دير الزور"
     assert is_arabic(text) and not is_arabic("Mazloum Abdi")
