@@ -24,9 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from models.entities import (
@@ -38,6 +37,7 @@ from models.entities import (
     Place,
     PlaceAlias,
     Quote,
+    QuoteStatus,
     Source,
     event_people,
     event_quotes,
@@ -47,7 +47,6 @@ from models.entities import (
 )
 from services.base import Service, get_or_raise
 from services.errors import ValidationError
-from services.events import EventService
 from services.extract.model import (
     EntityKind,
     Extraction,
@@ -58,7 +57,7 @@ from services.extract.model import (
 )
 from services.people import PeopleService
 from services.places import PlaceService
-from services.quotes import QuoteService, check_span
+from services.quotes import check_span
 from services.textnorm import fold
 
 
@@ -282,6 +281,20 @@ class _Apply:
         self.notes: list[str] = []
         self._people: dict[str, Person] = {}
         self._place_rows: dict[str, Place] = {}
+        self._names: dict[str, int] | None = None
+        self._place_names: dict[str, int] | None = None
+        # Read once, kept up to date: what the source already links and quotes.
+        self._mentioned = set(
+            s.scalars(select(source_people.c.person_id).where(source_people.c.source_id == src.id))
+        )
+        self._spans: dict[tuple[int, int], int] = {
+            (a, b): i
+            for i, a, b in s.execute(
+                select(Quote.id, Quote.start_offset, Quote.end_offset).where(
+                    Quote.source_id == src.id
+                )
+            )
+        }
 
     def run(self) -> ReviewResult:
         accepted = [k for k, d in self.decisions.items() if d.accept]
@@ -348,17 +361,46 @@ class _Apply:
             PeopleService._add_aliases(person, spellings)
             self.s.flush()
             self.person_ids.append(person.id)
+            self._index_person(person)
         else:
             before = {a.name for a in person.aliases}
             PeopleService._add_aliases(person, spellings)
             self.s.flush()
             self.aliases.extend((person.id, a.name) for a in person.aliases if a.name not in before)
+            self._index_person(person)
         self._people[key] = person
         self.stored[key] = person.id
         self._mention(person)
         if e.affiliation_key:
             self._affiliate(e, person)
         return person
+
+    def _find_person(self, name: str) -> Person | None:
+        """The person of the case with this name or alias (folded), as PeopleService.find."""
+        if self._names is None:
+            # Names are few per case: one query, then folded keys compared in Python, so that
+            # diacritics, case and Arabic letter variants match the same way on every engine.
+            rows = self.s.execute(
+                select(Person.id, Person.name, Alias.name)
+                .outerjoin(Alias, Alias.person_id == Person.id)
+                .where(Person.case_id == self.case_id)
+                .order_by(Person.id, Alias.id)
+            ).all()
+            by_alias: dict[str, int] = {}
+            by_name: dict[str, int] = {}
+            for pid, pname, alias in rows:
+                by_name.setdefault(fold(pname), pid)
+                if alias is not None:
+                    by_alias.setdefault(fold(alias), pid)
+            self._names = {**by_alias, **by_name}  # a name wins over another person's alias
+        key = fold(name)
+        found = self._names.get(key) if key else None
+        return self.s.get(Person, found) if found is not None else None
+
+    def _index_person(self, p: Person) -> None:
+        if self._names is not None:
+            for n in (p.name, *(a.name for a in p.aliases)):
+                self._names.setdefault(fold(n), p.id)
 
     def _existing_person(self, e: ProposedEntity, name: str) -> Person | None:
         if e.matched_person_id is not None:
@@ -367,11 +409,11 @@ class _Apply:
                 return p
         # Also catches a person created since the extraction ran (an earlier review).
         for candidate in (name, e.name, *e.aliases):
-            p = PeopleService._match(self.s, self.case_id, candidate)
+            p = self._find_person(candidate)
             if p is not None:
                 return p
         if e.acronym and e.kind is EntityKind.ORGANISATION:
-            p = PeopleService._match(self.s, self.case_id, e.acronym)
+            p = self._find_person(e.acronym)
             if p is not None and p.kind is PersonKind.ORGANISATION:
                 return p
         return None
@@ -402,18 +444,11 @@ class _Apply:
         self.affiliation_ids.append(a.id)
 
     def _mention(self, person: Person) -> None:
-        linked = self.s.scalar(
-            select(func.count())
-            .select_from(source_people)
-            .where(
-                source_people.c.source_id == self.x.source_id,
-                source_people.c.person_id == person.id,
-            )
-        )
-        if not linked:
+        if person.id not in self._mentioned:
             self.s.execute(
                 source_people.insert().values(source_id=self.x.source_id, person_id=person.id)
             )
+            self._mentioned.add(person.id)
             self.source_people.append(person.id)
 
     def _label(self, key: str) -> str:
@@ -450,6 +485,7 @@ class _Apply:
             PlaceService._add_aliases(row, [pp.name])
             self.s.flush()
             self.place_ids.append(row.id)
+            self._index_place(row)
         else:
             before = {a.name for a in row.aliases}
             PlaceService._add_aliases(row, [name, pp.name])
@@ -477,11 +513,26 @@ class _Apply:
             p = self.s.get(Place, pp.matched_place_id)
             if p is not None and p.case_id == self.case_id:
                 return p
-        keys = {fold(name), fold(pp.name)}
-        for p in self.s.scalars(select(Place).where(Place.case_id == self.case_id)):
-            if keys & {fold(p.name), *(fold(a.name) for a in p.aliases)}:
-                return p
+        if self._place_names is None:
+            self._place_names = {}
+            for pid, pname, alias in self.s.execute(
+                select(Place.id, Place.name, PlaceAlias.name)
+                .outerjoin(PlaceAlias, PlaceAlias.place_id == Place.id)
+                .where(Place.case_id == self.case_id)
+                .order_by(Place.id)
+            ):
+                self._place_names.setdefault(fold(pname), pid)
+                if alias is not None:
+                    self._place_names.setdefault(fold(alias), pid)
+        for key in (fold(name), fold(pp.name)):
+            if key in self._place_names:
+                return self.s.get(Place, self._place_names[key])
         return None
+
+    def _index_place(self, p: Place) -> None:
+        if self._place_names is not None:
+            for n in (p.name, *(a.name for a in p.aliases)):
+                self._place_names.setdefault(fold(n), p.id)
 
     # --- Quotes
 
@@ -506,31 +557,32 @@ class _Apply:
             self.stored[q.key] = existing
             return existing
         speaker_id = self._speaker(q, d)
-        dto = QuoteService(_NO_SESSIONS)._create(
-            self.s,
-            self.x.source_id,
-            start,
-            end,
-            expected,
-            speaker_id,
-            q.said,
-            "unverified",
-            "",
-            q.language or None,
-            (),
+        # As QuoteService.create, without reloading each new quote (a long report has hundreds).
+        row = Quote(
+            case_id=self.case_id,
+            source_id=self.x.source_id,
+            start_offset=start,
+            end_offset=end,
+            text=self.text[start:end],
+            speaker_id=speaker_id,
+            status=QuoteStatus.UNVERIFIED,
+            language=q.language or self.source.language,
         )
-        self.quote_ids.append(dto.id)
-        self.stored[q.key] = dto.id
-        return dto.id
+        if q.said is not None:
+            row.said_start, row.said_end, row.said_precision = (
+                q.said.start,
+                q.said.end,
+                q.said.precision,
+            )
+        self.s.add(row)
+        self.s.flush()
+        self._spans[(start, end)] = row.id
+        self.quote_ids.append(row.id)
+        self.stored[q.key] = row.id
+        return row.id
 
     def _quote_at(self, start: int, end: int) -> int | None:
-        return self.s.scalar(
-            select(Quote.id).where(
-                Quote.source_id == self.x.source_id,
-                Quote.start_offset == start,
-                Quote.end_offset == end,
-            )
-        )
+        return self._spans.get((start, end))
 
     def _speaker(self, q: ProposedQuote, d: Decision) -> int | None:
         if d.no_speaker:
@@ -543,12 +595,13 @@ class _Apply:
             return p.id
         if d.speaker_name is not None and d.speaker_name.strip():
             name = " ".join(d.speaker_name.split())
-            found = PeopleService._match(self.s, self.case_id, name)
+            found = self._find_person(name)
             if found is None:
                 found = Person(case_id=self.case_id, name=name, kind=PersonKind.PERSON)
                 self.s.add(found)
                 self.s.flush()
                 self.person_ids.append(found.id)
+                self._index_person(found)
             self._mention(found)
             return found.id
         if d.speaker_key is not None:
@@ -587,7 +640,6 @@ class _Apply:
             if qid is not None:
                 quote_ids.append(qid)
         existing = self._same_event(title, ev, person_ids, quote_ids)
-        svc = EventService(_NO_SESSIONS)
         if existing is None:
             e = Event(case_id=self.case_id, title=title, place_id=place_id)
             e.date_start, e.date_end, e.date_precision = (
@@ -598,76 +650,80 @@ class _Apply:
             self.s.add(e)
             self.s.flush()
             self.event_ids.append(e.id)
-            new = True
+            event_id, new = e.id, True
         else:
-            e = existing
-            if e.place_id is None and place_id is not None:
-                e.place_id = place_id
-                self.event_places.append((e.id, place_id))
-            new = False
+            event_id, old_place, new = existing[0], existing[1], False
+            if old_place is None and place_id is not None:
+                # A column update (bumping the version as the ORM would) instead of loading
+                # the event with all its links.
+                self.s.execute(
+                    update(Event)
+                    .where(Event.id == event_id, Event.place_id.is_(None))
+                    .values(place_id=place_id, version=Event.version + 1)
+                )
+                self.event_places.append((event_id, place_id))
         for kind, ids in (
             ("source", [self.x.source_id]),
             ("person", person_ids),
             ("quote", quote_ids),
         ):
-            for ident in ids:
-                if not new and not self._linked(e.id, kind, ident):
-                    self.event_links.append((e.id, kind, ident))
-                svc._link(self.s, e, kind, ident)
-        self.s.flush()
-        self.stored[ev.key] = e.id
-        return e.id
+            table, col = _EVENT_LINKS[kind]
+            have = set() if new else self._links_of(event_id, kind)
+            for ident in dict.fromkeys(ids):
+                if ident in have:
+                    continue
+                self.s.execute(table.insert().values({"event_id": event_id, col: ident}))
+                have.add(ident)
+                if not new:
+                    self.event_links.append((event_id, kind, ident))
+        self.stored[ev.key] = event_id
+        return event_id
 
     def _same_event(
         self, title: str, ev: ProposedEvent, person_ids: Sequence[int], quote_ids: Sequence[int]
-    ) -> Event | None:
+    ) -> tuple[int, int | None] | None:
         """An event of the case on the same dates that is this one.
 
         Same dates and the same title; or the same people or quotes, since the journalist (or
         the demo) may have titled it differently: a shared quote, two shared people, or the one
         and only person of both. The candidate sharing most wins.
         """
-        rows = self.s.scalars(
-            select(Event).where(
+        rows = self.s.execute(
+            select(Event.id, Event.title, Event.place_id)
+            .where(
                 Event.case_id == self.case_id,
                 Event.date_start == ev.date.start,
                 Event.date_end == ev.date.end,
             )
+            .order_by(Event.id)
         ).all()
         key = fold(title)
-        same_title = next((e for e in rows if fold(e.title) == key), None)
+        same_title = next((r for r in rows if fold(r.title) == key), None)
         if same_title is not None:
-            return same_title
-        best: tuple[int, Event] | None = None
+            return same_title.id, same_title.place_id
+        best: tuple[int, int, int | None] | None = None
         mine = set(person_ids)
-        for e in rows:
-            theirs = {p.id for p in e.people}
+        for r in rows:
+            theirs = self._links_of(r.id, "person")
             people = len(mine & theirs)
-            quotes = len(set(quote_ids) & {q.id for q in e.quotes})
+            quotes = len(set(quote_ids) & self._links_of(r.id, "quote"))
             alone = people == 1 and len(mine) == 1 and len(theirs) == 1
             if quotes or people >= 2 or alone:
                 score = 2 * quotes + people
                 if best is None or score > best[0]:
-                    best = (score, e)
-        return best[1] if best is not None else None
+                    best = (score, r.id, r.place_id)
+        return (best[1], best[2]) if best is not None else None
 
-    def _linked(self, event_id: int, kind: str, ident: int) -> bool:
-        table, col = {
-            "source": (event_sources, "source_id"),
-            "person": (event_people, "person_id"),
-            "quote": (event_quotes, "quote_id"),
-        }[kind]
-        return bool(
-            self.s.scalar(
-                select(func.count())
-                .select_from(table)
-                .where(table.c.event_id == event_id, table.c[col] == ident)
-            )
-        )
+    def _links_of(self, event_id: int, kind: str) -> set[int]:
+        table, col = _EVENT_LINKS[kind]
+        return set(self.s.scalars(select(table.c[col]).where(table.c.event_id == event_id)))
 
 
-# The helpers borrowed from the other services run inside our session and never open their own.
-_NO_SESSIONS: Any = None
+_EVENT_LINKS = {
+    "source": (event_sources, "source_id"),
+    "person": (event_people, "person_id"),
+    "quote": (event_quotes, "quote_id"),
+}
 
 
 def _clip(text: str, n: int = 40) -> str:
@@ -679,83 +735,84 @@ def _clip(text: str, n: int = 40) -> str:
 
 
 def _withdraw(s: Session, r: ReviewResult) -> None:
+    # Plain deletes by id: the link rows of events, quotes, people and places go with them by
+    # the schema's ON DELETE CASCADE, and nothing has to be loaded first.
     for event_id, place_id in r.event_places:
-        e = s.get(Event, event_id)
-        if e is not None and e.place_id == place_id:
-            e.place_id = None
+        s.execute(
+            update(Event)
+            .where(Event.id == event_id, Event.place_id == place_id)
+            .values(place_id=None, version=Event.version + 1)
+        )
     for event_id, kind, ident in r.event_links:
-        table, col = {
-            "source": (event_sources, "source_id"),
-            "person": (event_people, "person_id"),
-            "quote": (event_quotes, "quote_id"),
-        }[kind]
+        table, col = _EVENT_LINKS[kind]
         s.execute(delete(table).where(table.c.event_id == event_id, table.c[col] == ident))
-    for event_id in r.event_ids:
-        e = s.get(Event, event_id)
-        if e is not None:
-            s.delete(e)
-    s.flush()
-    for quote_id in r.quote_ids:
-        q = s.get(Quote, quote_id)
-        if q is not None:
-            s.delete(q)
-    for affiliation_id in r.affiliation_ids:
-        a = s.get(Affiliation, affiliation_id)
-        if a is not None:
-            s.delete(a)
-    s.flush()
+    if r.event_ids:
+        s.execute(delete(Event).where(Event.id.in_(r.event_ids)))
+    if r.quote_ids:
+        s.execute(delete(Quote).where(Quote.id.in_(r.quote_ids)))
+    if r.affiliation_ids:
+        s.execute(delete(Affiliation).where(Affiliation.id.in_(r.affiliation_ids)))
     for person_id, name in r.aliases:
         s.execute(delete(Alias).where(and_(Alias.person_id == person_id, Alias.name == name)))
     for place_id, name in r.place_aliases:
         s.execute(
             delete(PlaceAlias).where(and_(PlaceAlias.place_id == place_id, PlaceAlias.name == name))
         )
-    for person_id in r.source_people:
+    if r.source_people:
         s.execute(
             delete(source_people).where(
-                source_people.c.source_id == r.source_id, source_people.c.person_id == person_id
+                source_people.c.source_id == r.source_id,
+                source_people.c.person_id.in_(r.source_people),
             )
         )
-    for place_id in r.source_places:
+    if r.source_places:
         s.execute(
             delete(source_places).where(
-                source_places.c.source_id == r.source_id, source_places.c.place_id == place_id
+                source_places.c.source_id == r.source_id,
+                source_places.c.place_id.in_(r.source_places),
             )
         )
-    s.flush()
-    s.expire_all()
-    for place_id in r.place_ids:
-        place = s.get(Place, place_id)
-        if place is None:
-            continue
-        n = s.scalar(select(func.count(Event.id)).where(Event.place_id == place_id)) or 0
-        if n:
+    if r.place_ids:
+        used = s.execute(
+            select(Place.name, func.count(Event.id))
+            .join(Event, Event.place_id == Place.id)
+            .where(Place.id.in_(r.place_ids))
+            .group_by(Place.name)
+        ).first()
+        if used is not None:
             raise ValidationError(
-                f"cannot take back {place.name}: {n} other event(s) now happen there"
+                f"cannot take back {used[0]}: {used[1]} other event(s) now happen there"
             )
-        s.delete(place)
-    # People before the organisations they were affiliated with.
-    people = [p for p in (s.get(Person, i) for i in r.person_ids) if p is not None]
-    people.sort(key=lambda p: p.kind is PersonKind.ORGANISATION)
-    for p in people:
-        _refuse_if_used(s, p)
-        s.delete(p)
-        s.flush()
+        s.execute(delete(Place).where(Place.id.in_(r.place_ids)))
+    if r.person_ids:
+        _refuse_if_used(s, r.person_ids)
+        s.execute(delete(Person).where(Person.id.in_(r.person_ids)))
+    s.expire_all()
 
 
-def _refuse_if_used(s: Session, p: Person) -> None:
-    quotes = s.scalar(select(func.count(Quote.id)).where(Quote.speaker_id == p.id)) or 0
-    affiliations = (
-        s.scalar(
-            select(func.count(Affiliation.id)).where(
-                (Affiliation.person_id == p.id) | (Affiliation.organisation_id == p.id)
-            )
+def _refuse_if_used(s: Session, person_ids: Sequence[int]) -> None:
+    """Refuse to take back people who have since been given quotes or affiliations."""
+    quoted = s.execute(
+        select(Person.name, func.count(Quote.id))
+        .join(Quote, Quote.speaker_id == Person.id)
+        .where(Person.id.in_(person_ids))
+        .group_by(Person.name)
+    ).first()
+    if quoted is not None:
+        raise ValidationError(
+            f"cannot take back {quoted[0]}: they now have {quoted[1]} other quote(s)"
         )
-        or 0
-    )
-    if quotes or affiliations:
-        what = f"{quotes} other quote(s)" if quotes else f"{affiliations} affiliation(s)"
-        raise ValidationError(f"cannot take back {p.name}: they now have {what}")
+    ids = list(person_ids)
+    affiliated = s.execute(
+        select(Person.name)
+        .join(
+            Affiliation,
+            (Affiliation.person_id == Person.id) | (Affiliation.organisation_id == Person.id),
+        )
+        .where(Person.id.in_(ids))
+    ).first()
+    if affiliated is not None:
+        raise ValidationError(f"cannot take back {affiliated[0]}: they now have affiliations")
 
 
 __all__ = ["Decision", "ReviewResult", "ReviewService"]
