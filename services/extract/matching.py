@@ -119,6 +119,7 @@ def name_key(name: str) -> str:
     return " ".join(token_keys(name))
 
 
+@functools.lru_cache(maxsize=1024)
 def arabic_pattern(name: str) -> re.Pattern[str]:
     """A regular expression finding an Arabic name with or without harakat and letter variants.
 

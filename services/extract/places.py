@@ -18,6 +18,7 @@ from services.extract.matching import (
     arabic_pattern,
     name_key,
 )
+from services.extract.text import Intervals
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -63,6 +64,7 @@ ARABIC_GAZETTEER = _names(
     البادية السورية|الفرات|دجلة|الجولان|مخيم الهول|الهول"""
 )
 _ARABIC = re.compile("[\u0600-\u06ff]")
+_ARABIC_RUN = re.compile(r"[\u0600-\u06ff]+(?:\s+[\u0600-\u06ff]+)*")
 
 
 @functools.lru_cache(maxsize=1)
@@ -123,10 +125,15 @@ class PlaceFinder:
         for name, _ in self.case_places.arabic_names():
             for m in arabic_pattern(name).finditer(text):
                 out.append((m.start("n"), m.end("n"), m.group("n")))
-        for m in _arabic_gazetteer().finditer(text):
-            s, e = m.span("n")
-            if not any(s < oe and os_ < e for os_, oe, _ in out):
-                out.append((s, e, m.group("n")))
+        taken = Intervals([(s, e) for s, e, _ in out])
+        gazetteer = _arabic_gazetteer()
+        # Only the Arabic stretches of the text: the big pattern is slow to try everywhere.
+        for run in _ARABIC_RUN.finditer(text):
+            for m in gazetteer.finditer(text, max(0, run.start() - 1), run.end()):
+                s, e = m.span("n")
+                if not taken.overlaps(s, e):
+                    taken.add(s, e)
+                    out.append((s, e, m.group("n")))
         return out
 
     def known(self, name: str) -> KnownName | None:
