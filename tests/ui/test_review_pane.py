@@ -176,6 +176,18 @@ def test_reject_then_accept_all(qtbot: Any, env: SimpleNamespace) -> None:
     assert env.svc.events.count(env.case_id) == 0
 
 
+def test_keyboard_enter_accepts_and_backspace_rejects(qtbot: Any, env: SimpleNamespace) -> None:
+    suggest(qtbot, env)
+    pane = env.pane
+    click_row(qtbot, pane, "q3")
+    qtbot.keyClick(pane.view, Qt.Key.Key_Backspace)
+    assert status(pane, "q3") == REJECTED
+    qtbot.keyClick(pane.view, Qt.Key.Key_Up)
+    assert pane.current_key() == "q2"
+    qtbot.keyClick(pane.view, Qt.Key.Key_Return)
+    assert stored_quotes(env) == [(Q2, "Siyamend Ali")]
+
+
 def test_selecting_several_rows_accepts_them_together(qtbot: Any, env: SimpleNamespace) -> None:
     suggest(qtbot, env)
     pane = env.pane

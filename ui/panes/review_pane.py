@@ -18,8 +18,10 @@ import shiboken6
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QStringListModel,
     Qt,
@@ -269,6 +271,7 @@ class ReviewPane(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._current_changed())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.view.installEventFilter(self)
 
         self.accept_button = QPushButton("&Accept")
         self.accept_button.setToolTip("Store the selected suggestions in the case")
@@ -309,6 +312,18 @@ class ReviewPane(QWidget):
         lay.addLayout(edit_row)
         lay.addLayout(buttons)
         self._update_buttons()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """In the list, Enter accepts and Backspace rejects the selected suggestions."""
+        if watched is self.view and event.type() == QEvent.Type.KeyPress:
+            key = event.key()  # type: ignore[attr-defined]
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.accept_selected()
+                return True
+            if key == Qt.Key.Key_Backspace:
+                self.reject_selected()
+                return True
+        return super().eventFilter(watched, event)
 
     # --- Running the extraction
 
