@@ -100,13 +100,19 @@ def read_eml(path: Path, data: bytes) -> Extracted:
     except Exception:  # noqa: BLE001
         parts = []
     for i, part in enumerate(parts, 1):
+        forwarded = part.get_content_type() == "message/rfc822"
+        payload: Any = None
         try:
-            payload = part.get_payload(decode=True)
+            if forwarded:  # a forwarded email: its bytes, to import as an email of its own
+                inner = part.get_content()
+                payload = inner.as_bytes() if isinstance(inner, EmailMessage) else None
+            else:
+                payload = part.get_payload(decode=True)
         except Exception:  # noqa: BLE001
             payload = None
         if not isinstance(payload, bytes) or not payload:
             continue
-        name = part.get_filename() or f"attachment-{i}"
+        name = part.get_filename() or f"attachment-{i}{'.eml' if forwarded else ''}"
         attachments.append(Attachment(Path(name).name, payload, part.get_content_type()))
     if not text.strip() and not attachments and not meta.get("subject"):
         raise fail(path, "the email has no text, no subject and no attachments")

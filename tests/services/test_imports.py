@@ -161,8 +161,8 @@ def test_pdf_text_is_kept_page_by_page_with_the_page_of_every_offset(
     assert len(src.page_starts) == 3 and src.page_starts[0] == 0
     for number, page in enumerate(pages, 1):
         at = text.index(page)
-        page_of = sum(1 for s in src.page_starts if s <= at)
-        assert page_of == number
+        assert src.page_of(at) == number
+        assert src.page_of(at + len(page) - 1) == number
         assert text[src.page_starts[number - 1] :].startswith(page)
     assert src.meta["pages"] == 3
     assert src.language == "en"
@@ -266,6 +266,20 @@ def test_email_headers_body_and_attachments_as_linked_sources(
     assert services.sources.get_text(kids["notes.txt"].id).startswith("Call the harbour")
     assert "No text could be read" in kids["photo.png"].note
     assert services.sources.count(case) == 4
+
+
+def test_forwarded_email_is_an_attachment_of_its_own(services: Services, tmp_path: Path) -> None:
+    from email import message_from_bytes, policy
+
+    inner = email_message(subject="Original tip", text="The tender was rigged, I saw it.")
+    outer = message_from_bytes(email_message(subject="Fwd: tip"), policy=policy.default)
+    outer.add_attachment(message_from_bytes(inner, policy=policy.default))
+    path = write(tmp_path, "fwd.eml", outer.as_bytes())
+    result = _importer(services).import_one(_case(services), path)
+    (child,) = result.attachments
+    assert child.kind is SourceKind.EMAIL and child.title == "Original tip"
+    assert child.parent_id == result.source.id
+    assert "tender was rigged" in services.sources.get_text(child.id)
 
 
 def test_html_only_email_goes_through_the_web_page_path(services: Services, tmp_path: Path) -> None:
