@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,8 @@ import pytest
 import main
 from services.container import Services
 from tests.data.builders import docx_bytes, email_message, pdf_bytes, web_page, write
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(capsys: pytest.CaptureFixture[str], db: str, *args: str) -> tuple[int, str, str]:
@@ -120,3 +126,32 @@ def test_import_into_an_unknown_case_is_one_line_and_exit_2(
     assert status == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "Nope" in err
     assert _source_count(db) == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+def test_ctrl_c_stops_after_the_current_file_and_keeps_what_was_imported(
+    db: str, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "many"
+    inbox.mkdir()
+    for i in range(300):
+        write(inbox, f"{i:03d}.txt", f"Note {i}: the harbour master called about the tender.\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--db", db, "import", "--case", "1", str(inbox)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stderr is not None
+    first = proc.stderr.readline()  # the bar's first line: the first file is under way
+    assert first.startswith("[") and "000.txt" in first
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert "Stopping after this file" in err
+    assert "Stopped before the end." in out
+    imported = int(out.splitlines()[0].split()[1])
+    assert 1 <= imported < 300
+    assert _source_count(db) == imported

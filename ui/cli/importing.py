@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from typing import Any
 
 from services.container import Services
@@ -20,6 +22,7 @@ class BarProgress:
     def __init__(self, quiet: bool = False) -> None:
         self.quiet = quiet
         self.tty = sys.stderr.isatty()
+        self.stop = False
 
     def report(self, fraction: float, text: str) -> None:
         """Draw the bar at ``fraction`` with the current file name."""
@@ -36,8 +39,15 @@ class BarProgress:
         sys.stderr.flush()
 
     def cancelled(self) -> bool:
-        """The command line stops with Ctrl+C instead."""
-        return False
+        """Whether Ctrl+C was pressed: the import stops after the current file."""
+        return self.stop
+
+    def interrupt(self, _signum: int, _frame: Any) -> None:
+        """First Ctrl+C: stop after the current file; a second one stops at once."""
+        if self.stop:
+            raise KeyboardInterrupt
+        self.stop = True
+        sys.stderr.write("\nStopping after this file (Ctrl+C again to stop now)...\n")
 
 
 def register(sub: Any) -> None:
@@ -91,7 +101,7 @@ def _print_summary(summary: ImportSummary) -> None:
 
 @guard
 def cmd_import(args: Any, svc: Services) -> int:
-    """Import the files and print the summary; exit status 1 when any file failed."""
+    """Import the files and print the summary; exit status 1 when any failed or Ctrl+C."""
     try:
         case = svc.cases.find(args.case)
     except NotFoundError:
@@ -100,9 +110,17 @@ def cmd_import(args: Any, svc: Services) -> int:
     if missing:  # a mistyped name: say so in one line and import nothing (issue 2)
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         fail(f"no such file or folder: {missing[0]}{more}")
-    summary = svc.imports.import_paths(case.id, args.files, BarProgress(args.quiet))
+    bar = BarProgress(args.quiet)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, bar.interrupt)
+    try:
+        summary = svc.imports.import_paths(case.id, args.files, bar)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     if args.json:
         print_json(_summary_json(summary))
     else:
         _print_summary(summary)
-    return EXIT_FAIL if summary.failed else 0
+    return EXIT_FAIL if summary.failed or summary.cancelled else 0
