@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from models.entities import (
     Affiliation,
@@ -282,6 +283,8 @@ class _Apply:
         self._people: dict[str, Person] = {}
         self._place_rows: dict[str, Place] = {}
         self._names: dict[str, int] | None = None
+        self._events_on: dict[tuple[Any, Any], list[list[Any]]] = {}
+        self._links: dict[tuple[int, str], set[int]] = {}
         self._place_names: dict[str, int] | None = None
         # Read once, kept up to date: what the source already links and quotes.
         self._mentioned = set(
@@ -395,7 +398,15 @@ class _Apply:
             self._names = {**by_alias, **by_name}  # a name wins over another person's alias
         key = fold(name)
         found = self._names.get(key) if key else None
-        return self.s.get(Person, found) if found is not None else None
+        return self._person(found) if found is not None else None
+
+    def _person(self, person_id: int) -> Person | None:
+        # Only the aliases are needed; affiliations and tags would pull in half the case.
+        return self.s.get(
+            Person,
+            person_id,
+            options=[lazyload(Person.affiliations), lazyload(Person.tags)],
+        )
 
     def _index_person(self, p: Person) -> None:
         if self._names is not None:
@@ -404,7 +415,7 @@ class _Apply:
 
     def _existing_person(self, e: ProposedEntity, name: str) -> Person | None:
         if e.matched_person_id is not None:
-            p = self.s.get(Person, e.matched_person_id)
+            p = self._person(e.matched_person_id)
             if p is not None and p.case_id == self.case_id:
                 return p
         # Also catches a person created since the extraction ran (an earlier review).
@@ -651,9 +662,15 @@ class _Apply:
             self.s.flush()
             self.event_ids.append(e.id)
             event_id, new = e.id, True
+            self._dated(ev).append([e.id, title, place_id])
+            for kind in _EVENT_LINKS:
+                self._links[(e.id, kind)] = set()
         else:
             event_id, old_place, new = existing[0], existing[1], False
             if old_place is None and place_id is not None:
+                for row in self._dated(ev):
+                    if row[0] == event_id:
+                        row[2] = place_id
                 # A column update (bumping the version as the ORM would) instead of loading
                 # the event with all its links.
                 self.s.execute(
@@ -668,14 +685,13 @@ class _Apply:
             ("quote", quote_ids),
         ):
             table, col = _EVENT_LINKS[kind]
-            have = set() if new else self._links_of(event_id, kind)
-            for ident in dict.fromkeys(ids):
-                if ident in have:
-                    continue
-                self.s.execute(table.insert().values({"event_id": event_id, col: ident}))
-                have.add(ident)
+            have = self._links_of(event_id, kind)
+            add = [i for i in dict.fromkeys(ids) if i not in have]
+            if add:
+                self.s.execute(table.insert(), [{"event_id": event_id, col: i} for i in add])
+                have.update(add)
                 if not new:
-                    self.event_links.append((event_id, kind, ident))
+                    self.event_links.extend((event_id, kind, i) for i in add)
         self.stored[ev.key] = event_id
         return event_id
 
@@ -688,35 +704,50 @@ class _Apply:
         the demo) may have titled it differently: a shared quote, two shared people, or the one
         and only person of both. The candidate sharing most wins.
         """
-        rows = self.s.execute(
-            select(Event.id, Event.title, Event.place_id)
-            .where(
-                Event.case_id == self.case_id,
-                Event.date_start == ev.date.start,
-                Event.date_end == ev.date.end,
-            )
-            .order_by(Event.id)
-        ).all()
+        rows = self._dated(ev)
         key = fold(title)
-        same_title = next((r for r in rows if fold(r.title) == key), None)
+        same_title = next((r for r in rows if fold(r[1]) == key), None)
         if same_title is not None:
-            return same_title.id, same_title.place_id
+            return same_title[0], same_title[2]
         best: tuple[int, int, int | None] | None = None
         mine = set(person_ids)
-        for r in rows:
-            theirs = self._links_of(r.id, "person")
+        for event_id, _, place_id in rows:
+            theirs = self._links_of(event_id, "person")
             people = len(mine & theirs)
-            quotes = len(set(quote_ids) & self._links_of(r.id, "quote"))
+            quotes = len(set(quote_ids) & self._links_of(event_id, "quote"))
             alone = people == 1 and len(mine) == 1 and len(theirs) == 1
             if quotes or people >= 2 or alone:
                 score = 2 * quotes + people
                 if best is None or score > best[0]:
-                    best = (score, r.id, r.place_id)
+                    best = (score, event_id, place_id)
         return (best[1], best[2]) if best is not None else None
 
+    def _dated(self, ev: ProposedEvent) -> list[list[Any]]:
+        """[id, title, place id] of the case's events on ``ev``'s dates (read once per dates)."""
+        key = (ev.date.start, ev.date.end)
+        if key not in self._events_on:
+            self._events_on[key] = [
+                [r.id, r.title, r.place_id]
+                for r in self.s.execute(
+                    select(Event.id, Event.title, Event.place_id)
+                    .where(
+                        Event.case_id == self.case_id,
+                        Event.date_start == ev.date.start,
+                        Event.date_end == ev.date.end,
+                    )
+                    .order_by(Event.id)
+                )
+            ]
+        return self._events_on[key]
+
     def _links_of(self, event_id: int, kind: str) -> set[int]:
-        table, col = _EVENT_LINKS[kind]
-        return set(self.s.scalars(select(table.c[col]).where(table.c.event_id == event_id)))
+        """Ids linked to an event (read once, then kept up to date by this review)."""
+        if (event_id, kind) not in self._links:
+            table, col = _EVENT_LINKS[kind]
+            self._links[(event_id, kind)] = set(
+                self.s.scalars(select(table.c[col]).where(table.c.event_id == event_id))
+            )
+        return self._links[(event_id, kind)]
 
 
 _EVENT_LINKS = {
