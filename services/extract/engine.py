@@ -214,6 +214,10 @@ def extract(
         return sents.around(pos)[1]
 
     attach_roles(text, mentions, table, sentence_end, finder.is_place)
+    for ent in table.entities:
+        # A title ("Col.", "Prime Minister") is the role when the text gives no other.
+        if not ent.role and ent.title_role:
+            ent.role = ent.title_role
 
     paragraph_of = [bisect.bisect_left(newlines, q.open_at) for q in quote_spans]
     attributions = attribute(text, quote_spans, sents, mentions, paragraph_of)

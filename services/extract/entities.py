@@ -106,6 +106,21 @@ TITLE_WORDS = {
     "senator": "senator",
     "judge": "judge",
     "general": "general",
+    "secretary": "secretary",
+    "ambassador": "ambassador",
+    "envoy": "envoy",
+    "commander": "commander",
+    "lieutenant": "lieutenant",
+    "sergeant": "sergeant",
+    "captain": "captain",
+    "king": "king",
+    "queen": "queen",
+    "prince": "prince",
+    "emir": "emir",
+    "mayor": "mayor",
+    "governor": "governor",
+    "spokesman": "spokesman",
+    "spokeswoman": "spokeswoman",
 }
 # Head nouns of a role in an apposition ("a press officer with...").
 ROLE_NOUNS = frozenset(
@@ -174,6 +189,18 @@ class Entity:
     acronym: str = ""
     aliases: list[str] = field(default_factory=list)
     known: KnownName | None = None
+    title_role: str = ""
+
+
+def title_role(title: str) -> str:
+    """The role a title before a name states: "Col." is a colonel, "Prime Minister" a prime
+    minister, "Dr." nothing."""
+    words = title.split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return TITLE_WORDS.get(words[0].lower(), "")
+    return " ".join(TITLE_WORDS.get(w.lower(), w.lower()) for w in words)
 
 
 @dataclass
@@ -366,21 +393,28 @@ def chunks(text: str) -> list[_Chunk]:
 # --- Classification
 
 
+# Words that make a title of the title word after them: "Prime Minister", "Foreign Minister".
+_TITLE_PREFIXES = frozenset(
+    _words("prime foreign defence defense interior deputy vice chief senior former acting")
+)
+
+
 def _strip_leading(ch: _Chunk, text: str) -> _Chunk | None:
     words = list(ch.words)
     start = ch.start
-    title = ""
+    titles: list[str] = []
     while words:
         low = words[0].lower()
-        if low in TITLE_WORDS and len(words) > 1:
-            title = words[0]
+        is_prefix = low in _TITLE_PREFIXES and len(words) > 2 and words[1].lower() in TITLE_WORDS
+        if (low in TITLE_WORDS and len(words) > 1) or is_prefix:
+            titles.append(words[0])
         elif low not in COMMON and low.rstrip(".") not in COMMON:
             break
         start = text.index(words[1], start + len(words[0])) if len(words) > 1 else ch.end
         words.pop(0)
     if not words:
         return None
-    return _Chunk(start, ch.end, words, title)
+    return _Chunk(start, ch.end, words, " ".join(titles))
 
 
 def _split_on_joiners(ch: _Chunk, text: str) -> list[_Chunk]:
@@ -453,6 +487,34 @@ def _classify(
         return PERSON, name
     if len(words) >= 2 and all(len(w) > 1 for w in words):
         return PERSON, name
+    if len(words) == 1 and len(name) > 2 and not name.isupper():
+        return _single_word(name, lows[0], text, ch)
+    return None
+
+
+# Organisations known by one word (all-capital acronyms are organisations anyway).
+_SINGLE_ORGS = frozenset(
+    _words("hezbollah hamas reuters amnesty unicef daesh taliban interpol europol frontex")
+)
+_SPEECH_AFTER = re.compile(r"\s+(?:said|says|told|added|explained|asked|insisted|warned)\b")
+_SPEECH_BEFORE = re.compile(r"\b(?:said|says|told|added|asked|according\s+to)\s+$")
+_APPOSITION_THEN_SPEECH = re.compile(
+    r",\s+(?:a|an|the|\d+)\b[^.\n\u201c\u201d\"]{0,100}?,\s+(?:said|says|told|added)\b"
+)
+
+
+def _single_word(name: str, low: str, text: str, ch: _Chunk) -> tuple[str, str] | None:
+    """A one-word name: a person only where the text has them speak ("Ahmed, 34, said")."""
+    if low in _SINGLE_ORGS:
+        return ORGANISATION, name
+    if name.endswith(("’s", "'s")):
+        return None
+    if (
+        _SPEECH_AFTER.match(text, ch.end)
+        or _SPEECH_BEFORE.search(text, max(0, ch.start - 20), ch.start)
+        or _APPOSITION_THEN_SPEECH.match(text, ch.end)
+    ):
+        return PERSON, name
     return None
 
 
@@ -492,6 +554,7 @@ def find_mentions(
             acronym = acr.group("acr") if acr and kind == ORGANISATION and len(ch.words) > 1 else ""
             e = table.get_or_add(kind, name, (ch.start, end), acronym)
             if ch.title:
+                e.title_role = e.title_role or title_role(ch.title)
                 titled = f"{ch.title} {name}"
                 if titled not in e.aliases:
                     e.aliases.append(titled)
@@ -592,7 +655,8 @@ def _singular(word: str) -> str:
 
 def _apposition(text: str, pos: int, limit: int) -> tuple[int, int] | None:
     """The apposition starting at ``pos`` (", a press officer with ..."), as a span."""
-    m = re.compile(r",\s+").match(text, pos)
+    # An age before the apposition: "Ahmed, 34, a father of three".
+    m = re.compile(r",\s+(?:\d{1,3},\s+)?").match(text, pos)
     if not m:
         return None
     start = m.end()

@@ -29,7 +29,7 @@ SPEECH_VERBS = (
     "writes|tweeted|warned|warns|insisted|insists|argued|argues|claimed|claims|asked|asks|"
     "replied|continued|announced|announces|declared|acknowledged|admitted|recalled|confirmed|"
     "confirms|denied|commented|posted|remarked|suggested|urged|predicted|concluded|stressed|"
-    "recounted|recalls|recounts|lamented|wondered|boasted|joked|conceded|"
+    "recounted|recalls|recounts|called|calls|described|describes|lamented|wondered|boasted|joked|conceded|"
     "emphasized|emphasised|cautioned|observed|complained|vowed|pledged|promised|alleged|"
     "maintained|responded|shouted|adding|saying|telling|writing|noting|warning|according\\s+to"
 )
@@ -237,6 +237,10 @@ def attribute(
         if out[i].speaker is not None or i == 0 or out[i].has_verb:
             continue
         prev = out[i - 1]
+        # Someone else named in between is more likely the speaker: do not guess.
+        between = r.mentions_in(quotes[i - 1].close_at, quotes[i].open_at)
+        if any(m.entity is not prev.speaker for m in between):
+            continue
         if prev.speaker is not None and paragraph_of[i] - paragraph_of[i - 1] <= 1:
             out[i] = Attribution(prev.speaker, prev.span, "previous", False)
     return out
