@@ -193,8 +193,7 @@ class Entity:
 
 
 def title_role(title: str) -> str:
-    """The role a title before a name states: "Col." is a colonel, "Prime Minister" a prime
-    minister, "Dr." nothing."""
+    """The role a title before a name states ("Col." colonel, "Prime Minister", "Dr." none)."""
     words = title.split()
     if not words:
         return ""
