@@ -114,6 +114,13 @@ class ExportDialog(QDialog):
         self.scope_box.addItem("One person", "person")
         self.scope_box.addItem("One tag", "tag")
         self.scope_box.addItem("Date range", "dates")
+        self.scope_box.addItem("Search", "search")
+        self.saved_box = QComboBox()
+        search = getattr(self.services, "search", None)
+        for saved in search.list_saved(self.case_id) if search is not None else []:
+            self.saved_box.addItem(saved.name, saved.id)
+        if self.saved_box.count():
+            self.scope_box.addItem("Saved search", "saved")
         if self.quote_ids is not None:
             self.scope_box.addItem(f"Chosen quotes ({len(self.quote_ids)})", "quotes")
             self.scope_box.setCurrentIndex(self.scope_box.count() - 1)
@@ -137,6 +144,10 @@ class ExportDialog(QDialog):
         dates.addWidget(QLabel("to"))
         dates.addWidget(self.to_edit)
         sform.addRow("Dates", dates)
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("Quotes this search finds, e.g. arrested speaker:Ali")
+        sform.addRow("Search", self.search_edit)
+        sform.addRow("Saved search", self.saved_box)
         lay.addWidget(sel)
 
         opts = QGroupBox("Options")
@@ -212,6 +223,8 @@ class ExportDialog(QDialog):
         self.tag_box.setEnabled(scope == "tag")
         self.from_edit.setEnabled(scope == "dates")
         self.to_edit.setEnabled(scope == "dates")
+        self.search_edit.setEnabled(scope == "search")
+        self.saved_box.setEnabled(scope == "saved")
 
     def _update_buttons(self) -> None:
         self.export_button.setEnabled(bool(self.formats()) and self._bridge is None)
@@ -240,6 +253,10 @@ class ExportDialog(QDialog):
                 date_from=dt.date(d1.year(), d1.month(), d1.day()),
                 date_to=dt.date(d2.year(), d2.month(), d2.day()),
             )
+        if scope == "search" and self.search_edit.text().strip():
+            return Selection(search=self.search_edit.text().strip())
+        if scope == "saved" and self.saved_box.currentData() is not None:
+            return Selection(saved_search_id=int(self.saved_box.currentData()))
         if scope == "quotes" and self.quote_ids is not None:
             return Selection(quote_ids=self.quote_ids)
         return Selection()

@@ -113,6 +113,8 @@ def select(data: CaseData, sel: Selection, only_verified: bool = False) -> Selec
     """Apply a selection (and the verified-only option) to a case's rows."""
     if sel.date_from and sel.date_to and sel.date_from > sel.date_to:
         raise ValidationError("the date range ends before it starts")
+    if sel.needs_search:
+        raise ValueError("run the selection's search first (ExportService.resolve)")
     wanted = set(sel.quote_ids) if sel.quote_ids is not None else None
     if wanted is not None:
         known = {q.id for q in data.quotes}

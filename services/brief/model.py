@@ -40,7 +40,9 @@ class Selection:
         tag: Only quotes and events carrying this tag.
         date_from: Only quotes and events that may fall on or after this day.
         date_to: Only quotes and events that may fall on or before this day.
-        quote_ids: Only these quotes (hand-picked, or the result of a saved search).
+        quote_ids: Only these quotes (hand-picked, or a search result).
+        search: Only the quotes this search query finds (``services.search`` syntax).
+        saved_search_id: Only the quotes this saved search finds.
     """
 
     person_id: int | None = None
@@ -48,6 +50,8 @@ class Selection:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     quote_ids: tuple[int, ...] | None = None
+    search: str | None = None
+    saved_search_id: int | None = None
 
     @property
     def whole_case(self) -> bool:
@@ -58,7 +62,14 @@ class Selection:
             and self.date_from is None
             and self.date_to is None
             and self.quote_ids is None
+            and not self.search
+            and self.saved_search_id is None
         )
+
+    @property
+    def needs_search(self) -> bool:
+        """Whether a search must run to know the quotes (``ExportService`` runs it)."""
+        return bool(self.search) or self.saved_search_id is not None
 
 
 @dataclass(frozen=True)

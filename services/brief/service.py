@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,12 +61,38 @@ class ExportService:
         """Every row of the case an export may use."""
         return load_case(self.services, case_id)
 
+    def resolve(self, case_id: int, options: BriefOptions) -> BriefOptions:
+        """``options`` with a selection's search (or saved search) run into quote ids.
+
+        Raises:
+            ValidationError: the saved search belongs to another case.
+            QuerySyntaxError: the query is malformed (its message says what to change).
+        """
+        sel = options.selection
+        if not sel.needs_search:
+            return options
+        search = self.services.search
+        query = sel.search or ""
+        if sel.saved_search_id is not None:
+            saved = search.get_saved(sel.saved_search_id)
+            if saved.case_id not in (None, case_id):
+                raise ValidationError(f"the saved search {saved.name!r} belongs to another case")
+            query = saved.query
+        found = search.ids(case_id, query)
+        if sel.quote_ids is not None:
+            keep = set(sel.quote_ids)
+            found = [i for i in found if i in keep]
+        resolved = dataclasses.replace(
+            sel, quote_ids=tuple(found), search=None, saved_search_id=None
+        )
+        return dataclasses.replace(options, selection=resolved)
+
     def document(
         self, case_id: int, options: BriefOptions, data: CaseData | None = None
     ) -> Document:
         """The redacted neutral document (what both renderers write)."""
         data = data or self.load(case_id)
-        doc = build_brief(data, options)
+        doc = build_brief(data, self.resolve(case_id, options))
         return redact(doc, data.people.values(), data.sources.values())
 
     def precheck(
@@ -73,6 +100,7 @@ class ExportService:
     ) -> list[PrecheckItem]:
         """Every name, alias, contact detail and source title that will leave the machine."""
         data = data or self.load(case_id)
+        options = self.resolve(case_id, options)
         doc = self.document(case_id, options, data)
         return precheck(data, select(data, options.selection, options.only_verified), doc)
 
@@ -97,6 +125,7 @@ class ExportService:
         # Read and check the selection before anything is written or reported: a bad selection
         # leaves no empty folder behind.
         data = self.load(case_id)
+        options = self.resolve(case_id, options)
         doc = self.document(case_id, options, data)
         out = Path(out_dir)
         try:

@@ -199,3 +199,26 @@ def test_bad_input_is_one_line_and_exit_2(
     assert status == 2
     assert message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_search_flags_select_quotes(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["export", "--case", "1", "--format", "json", "--quiet"]
+    status, out, err = cli(capsys, db, *args, "--search", "arrested", "--out", str(tmp_path / "a"))
+    assert status == 0, err
+    data = json.loads(Path(out.strip()).read_text("utf-8"))
+    assert [q["text"] for q in data["quotes"]] == [
+        "Our forces have already arrested over 30 terrorists"
+    ]
+    svc = Services.open(db, auto_backup=False)
+    saved = svc.search.save(1, "Syria", "Syria")
+    svc.close()
+    status, out, err = cli(
+        capsys, db, *args, "--saved-search", str(saved.id), "--out", str(tmp_path / "b")
+    )
+    assert status == 0, err
+    data = json.loads(Path(out.strip()).read_text("utf-8"))
+    assert data["quotes"] and all("Syria" in q["text"] for q in data["quotes"])
+    status, _, err = cli(capsys, db, *args, "--saved-search", "999", "--out", str(tmp_path))
+    assert status == 2 and "no saved search with id 999" in err

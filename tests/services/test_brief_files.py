@@ -432,3 +432,34 @@ def test_cancel_stops_and_leaves_no_half_written_file(
     res = sqlite_services.exports.export(case.id, opts, tmp_path / "cut", ["pdf", "docx"], p)
     assert res.cancelled and res.files == ()
     assert list((tmp_path / "cut").iterdir()) == []
+
+
+# --- Selections from search
+
+
+def test_search_and_saved_search_select_the_quotes(
+    sqlite_services: Services, tmp_path: Path
+) -> None:
+    from services.errors import ValidationError
+
+    svc = sqlite_services
+    case = build_demo(svc)
+    wanted = {q.id for q in svc.quotes.list(case.id) if "arrested" in q.text}
+    assert wanted
+    opts = BriefOptions(template=Template.QUOTES, selection=Selection(search="arrested"))
+    doc = svc.exports.document(case.id, opts)
+    assert {b.quote_id for b in doc.blocks if isinstance(b, QuoteBlock)} == wanted
+    saved = svc.search.save(case.id, "Arrests", "arrested")
+    opts = BriefOptions(template=Template.QUOTES, selection=Selection(saved_search_id=saved.id))
+    result = svc.exports.export(case.id, opts, tmp_path, ["pdf"])
+    text = flat(pdftotext(result.files[0]))
+    assert "Our forces have already arrested over 30 terrorists" in text
+    assert "large-scale operation" not in text
+    items = svc.exports.precheck(case.id, opts)
+    assert {i.shown_as for i in items if i.kind == "person"} == {"Siyamend Ali"}
+    other = svc.cases.create("Another case")
+    foreign = svc.search.save(other.id, "Elsewhere", "arrested")
+    with pytest.raises(ValidationError, match="belongs to another case"):
+        svc.exports.document(case.id, BriefOptions(selection=Selection(saved_search_id=foreign.id)))
+    with pytest.raises(ValidationError):
+        svc.exports.document(case.id, BriefOptions(selection=Selection(search='"unclosed')))

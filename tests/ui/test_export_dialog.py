@@ -70,6 +70,20 @@ def test_form_maps_to_options(qtbot: Any, sqlite_services: Services, demo: Any) 
     assert not d.export_button.isEnabled()
 
 
+def test_search_and_saved_search_scopes(qtbot: Any, sqlite_services: Services, demo: Any) -> None:
+    saved = sqlite_services.search.save(demo.id, "Arrests", "arrested")
+    d = _dialog(qtbot, sqlite_services, demo.id, Path("/nonexistent"))
+    _pick(d.scope_box, "search")
+    assert d.search_edit.isEnabled() and not d.saved_box.isEnabled()
+    d.search_edit.setText("  Syria ")
+    assert d.options().selection == Selection(search="Syria")
+    _pick(d.scope_box, "saved")
+    _pick(d.saved_box, saved.id)
+    assert d.options().selection == Selection(saved_search_id=saved.id)
+    d.run_check()
+    assert d.check_view.toPlainText().splitlines()[0].startswith("person: Siyamend Ali")
+
+
 def test_hand_picked_quotes_are_the_default_scope(
     qtbot: Any, sqlite_services: Services, demo: Any
 ) -> None:

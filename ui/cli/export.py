@@ -67,6 +67,10 @@ def register(sub: Any) -> None:
     p.add_argument("--from", dest="date_from", type=_date, help="from this day (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", type=_date, help="to this day (YYYY-MM-DD)")
     p.add_argument("--quotes", type=_ids, help="only these quote ids (comma-separated)")
+    p.add_argument("--search", metavar="QUERY", help="only the quotes this search finds")
+    p.add_argument(
+        "--saved-search", type=int, metavar="ID", help="only the quotes this saved search finds"
+    )
     p.add_argument("--author", help="author or desk on the cover (default: the case's)")
     p.add_argument(
         "--author-in-properties",
@@ -102,6 +106,8 @@ def cmd_export(args: argparse.Namespace, svc: Services) -> int:
             date_from=args.date_from,
             date_to=args.date_to,
             quote_ids=args.quotes,
+            search=args.search,
+            saved_search_id=args.saved_search,
         ),
         author=args.author,
         author_in_properties=args.author_in_properties,
