@@ -283,6 +283,8 @@ class _Apply:
         self._people: dict[str, Person] = {}
         self._place_rows: dict[str, Place] = {}
         self._names: dict[str, int] | None = None
+        self._pending: dict[tuple[int, int], Quote] = {}
+        self._pending_keys: list[tuple[str, Quote]] = []
         self._events_on: dict[tuple[Any, Any], list[list[Any]]] = {}
         self._links: dict[tuple[int, str], set[int]] = {}
         self._place_names: dict[str, int] | None = None
@@ -312,6 +314,7 @@ class _Apply:
         )
         for q in quotes:
             self.quote(q)
+        self._flush_quotes()
         for key in accepted:
             if key in self.events:
                 self.event(self.events[key])
@@ -547,7 +550,7 @@ class _Apply:
 
     # --- Quotes
 
-    def quote(self, q: ProposedQuote) -> int:
+    def quote(self, q: ProposedQuote) -> None:
         """Store quote proposal ``q`` (or reuse the quote already at that span)."""
         d = self.decisions.get(q.key) or Decision(q.key)
         if d.moved:
@@ -566,7 +569,11 @@ class _Apply:
         if existing is not None:
             self.already_saved.append(q.key)
             self.stored[q.key] = existing
-            return existing
+            return
+        twin = self._pending.get((start, end))
+        if twin is not None:  # two proposals edited onto the same span: one quote
+            self._pending_keys.append((q.key, twin))
+            return
         speaker_id = self._speaker(q, d)
         # As QuoteService.create, without reloading each new quote (a long report has hundreds).
         row = Quote(
@@ -586,11 +593,19 @@ class _Apply:
                 q.said.precision,
             )
         self.s.add(row)
+        self._pending[(start, end)] = row
+        self._pending_keys.append((q.key, row))
+
+    def _flush_quotes(self) -> None:
+        """Insert the new quotes in one batch (one round trip per batch, not per quote)."""
         self.s.flush()
-        self._spans[(start, end)] = row.id
-        self.quote_ids.append(row.id)
-        self.stored[q.key] = row.id
-        return row.id
+        for span, row in self._pending.items():
+            self._spans[span] = row.id
+            self.quote_ids.append(row.id)
+        for key, row in self._pending_keys:
+            self.stored[key] = row.id
+        self._pending.clear()
+        self._pending_keys.clear()
 
     def _quote_at(self, start: int, end: int) -> int | None:
         return self._spans.get((start, end))

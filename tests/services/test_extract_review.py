@@ -256,6 +256,19 @@ def test_moved_span_and_new_speaker_name(services: Services, case_source: tuple[
     assert result.person_ids == (quote.speaker_id,)
 
 
+def test_two_proposals_moved_onto_one_span_make_one_quote(
+    services: Services, case_source: tuple[int, int]
+) -> None:
+    case_id, source_id = case_source
+    start, end = span(TEXT, Q2)
+    result = services.review.accept(
+        make_extraction(source_id), ["q2", Decision("q1", start=start, end=end)]
+    )
+    [quote] = services.quotes.list(case_id)
+    assert result.stored["q1"] == result.stored["q2"] == quote.id
+    assert result.quote_ids == (quote.id,)
+
+
 def test_speaker_changed_to_an_existing_person_or_name_or_nobody(
     services: Services, case_source: tuple[int, int]
 ) -> None:
