@@ -147,6 +147,23 @@ def test_clicking_accept_stores_one_quote_and_undo_takes_it_back(
     assert status(pane, "q1") == ACCEPTED
 
 
+def test_undo_of_another_sources_acceptance_leaves_this_review_alone(
+    qtbot: Any, env: SimpleNamespace
+) -> None:
+    suggest(qtbot, env)
+    click_row(qtbot, env.pane, "q1")
+    click(qtbot, env.pane.accept_button)
+    other = env.svc.sources.add(env.case_id, title="Same text, other copy", text=TEXT)
+    with qtbot.waitSignal(env.pane.suggestions_shown):
+        env.pane.set_source(other.id)
+    assert env.reader.source.id == other.id
+    assert status(env.pane, "q1") == PENDING
+    env.stack.undo()
+    env.stack.redo()
+    assert status(env.pane, "q1") == PENDING  # the redo stored q1 of the first source only
+    assert [q.source_id for q in env.svc.quotes.list(env.case_id)] == [env.source_id]
+
+
 def test_reject_then_accept_all(qtbot: Any, env: SimpleNamespace) -> None:
     suggest(qtbot, env)
     pane = env.pane

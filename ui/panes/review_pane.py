@@ -605,12 +605,14 @@ class ReviewPane(QWidget):
         return row.title if row.kind == "quote" else f"“{_clip(row.title, 40)}”"
 
     def _accepted_changed(self, result: ReviewResult, accepted: bool) -> None:
-        if accepted:
-            self.accepted |= set(result.stored)
-        else:
-            self.accepted -= set(result.stored)
+        # An undo or redo of an acceptance made while another source was under review: its
+        # keys mean other proposals here, so only the quotes' saved state is re-read.
         if self.extraction is not None and result.source_id == self.extraction.source_id:
-            self._refresh_status()
+            if accepted:
+                self.accepted |= set(result.stored)
+            else:
+                self.accepted -= set(result.stored)
+        self._refresh_status()
 
     def _report(self, message: str) -> None:
         self.caption.setText(f"<span style='color:#b00020'>{_esc(message)}</span>")
