@@ -123,6 +123,9 @@ def _fields(got: Extracted, text: str) -> dict[str, Any]:
     """Source metadata from what a reader found (the URL only when it is a valid address)."""
     meta = dict(got.meta)
     url = got.url
+    if len(url) > 2000:  # longer than the column: kept in the metadata only
+        meta["url_as_found"] = url
+        url = ""
     if url:
         try:
             url = validate_url(url)
@@ -130,8 +133,8 @@ def _fields(got: Extracted, text: str) -> dict[str, Any]:
             meta["url_as_found"] = url
             url = ""
     values: dict[str, Any] = {
-        "author": got.author,
-        "publisher": got.publisher,
+        "author": _clip(got.author, 300),
+        "publisher": _clip(got.publisher, 300),
         "url": url,
         "published_on": got.published_on,
         "retrieved_at": got.retrieved_at,
@@ -140,6 +143,12 @@ def _fields(got: Extracted, text: str) -> dict[str, Any]:
         "note": got.note,
     }
     return values
+
+
+def _clip(value: str, limit: int) -> str:
+    """``value`` cut to ``limit`` characters (the column's size), with an ellipsis if cut."""
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1] + "\u2026"
 
 
 def _file_modified(path: Path) -> str:
@@ -208,7 +217,7 @@ class ImportService(Service):
         try:
             src = sources.add(
                 case_id,
-                title=got.title or path.name,
+                title=_clip(got.title or path.name, 500),
                 text=text,
                 kind=got.kind,
                 file=NewFile(data=data, file_name=path.name, media_type=got.media_type),
@@ -254,7 +263,7 @@ class ImportService(Service):
         values["meta"]["attachment_of"] = parent_id
         return sources.add(
             case_id,
-            title=got.title or name.name,
+            title=_clip(got.title or name.name, 500),
             text=text,
             kind=got.kind,
             file=NewFile(

@@ -460,3 +460,13 @@ def test_language_detection_tells_close_languages_apart(code: str, text: str) ->
     from services.importers.lang import detect_language
 
     assert detect_language(text) == code
+
+
+def test_overlong_metadata_is_clipped_to_fit_every_engine(
+    services: Services, tmp_path: Path
+) -> None:
+    subject = "Re: " * 200 + "the tender"
+    data = email_message(subject=subject)
+    src = _importer(services).import_file(_case(services), write(tmp_path, "long.eml", data))
+    assert len(src.title) == 500 and src.title.endswith("\u2026")
+    assert src.meta["subject"].endswith("the tender")  # the full header is kept
