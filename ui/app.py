@@ -11,7 +11,8 @@ import traceback
 from types import TracebackType
 from typing import Any
 
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,49 @@ def register_fonts() -> list[str]:
     return families
 
 
+def dark_palette() -> QPalette:
+    """Fusion's colours for a dark system theme."""
+    p = QPalette()
+    role, group = QPalette.ColorRole, QPalette.ColorGroup
+    colours = {
+        role.Window: QColor(45, 45, 48),
+        role.WindowText: QColor(230, 230, 230),
+        role.Base: QColor(30, 30, 32),
+        role.AlternateBase: QColor(40, 40, 44),
+        role.ToolTipBase: QColor(60, 60, 64),
+        role.ToolTipText: QColor(230, 230, 230),
+        role.PlaceholderText: QColor(150, 150, 150),
+        role.Text: QColor(230, 230, 230),
+        role.Button: QColor(53, 53, 56),
+        role.ButtonText: QColor(230, 230, 230),
+        role.BrightText: QColor(255, 90, 90),
+        role.Light: QColor(80, 80, 84),
+        role.Midlight: QColor(66, 66, 70),
+        role.Mid: QColor(50, 50, 54),
+        role.Dark: QColor(25, 25, 27),
+        role.Shadow: QColor(0, 0, 0),
+        role.Highlight: QColor(42, 130, 218),
+        role.HighlightedText: QColor(255, 255, 255),
+        role.Link: QColor(110, 170, 255),
+        role.LinkVisited: QColor(170, 140, 255),
+    }
+    for r, c in colours.items():
+        p.setColor(r, c)
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        p.setColor(group.Disabled, r, QColor(120, 120, 120))
+    return p
+
+
+def apply_color_scheme(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
+    """Use light or dark colours as the system does (``scheme``: what it reports now)."""
+    if scheme is None:
+        scheme = app.styleHints().colorScheme()
+    if scheme == Qt.ColorScheme.Dark:
+        app.setPalette(dark_palette())
+    else:
+        app.setPalette(app.style().standardPalette())
+
+
 def setup_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication with names, bundled fonts and the system palette."""
     app = QApplication.instance()
@@ -52,8 +96,11 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
         # Arabic falls back to the bundled Noto Sans Arabic rather than whatever the system has.
         QFont.insertSubstitution(UI_FONT, "Noto Sans Arabic")
         app.setFont(font)
-    # Fusion follows the system's light or dark colour scheme (Qt 6.5+) on every platform.
+    # Fusion looks the same on every platform; its colours follow the system's light or dark
+    # scheme, now and whenever the user switches.
     app.setStyle("Fusion")
+    apply_color_scheme(app)
+    app.styleHints().colorSchemeChanged.connect(lambda scheme: apply_color_scheme(app, scheme))
     return app
 
 

@@ -35,6 +35,7 @@ from models.entities import (
     SourceKind,
 )
 
+MOMENT_FORMAT = "%Y-%m-%d %H:%M"  # how a date and time is shown for editing
 TAG_SEPARATOR = ","
 ALIAS_SEPARATOR = ";"  # aliases may contain commas (and Arabic text uses its own comma)
 
@@ -49,7 +50,7 @@ class Field:
 
     key: str
     label: str
-    widget: str = "line"  # line | text | combo | check | date | day
+    widget: str = "line"  # line | text | combo | check | date | day | moment | speaker | place
     choices: tuple[str, ...] = ()
 
 
@@ -91,11 +92,13 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("publisher", "Publisher"),
         Field("url", "Address (URL)"),
         Field("published_on", "Published on", "day"),
+        Field("retrieved_at", "Retrieved at", "moment"),
         Field("language", "Language"),
         Field("reliability", "Reliability (A–F)", "combo", ("", *SOURCE_RELIABILITY)),
         Field("credibility", "Credibility (1–6)", "combo", ("", *INFORMATION_CREDIBILITY)),
         Field("confidentiality", "Confidentiality", "combo", _enum_values(Confidentiality)),
         Field("descriptor", "Shown outside as"),
+        Field("file_name", "File name"),
         Field("note", "Note", "text"),
     ),
 }
@@ -121,6 +124,18 @@ def parse_date_field(text: str) -> PartialDate | None:
         return PartialDate.parse(text)
     except ValueError as exc:
         raise FieldError(str(exc)) from None
+
+
+def parse_moment_field(text: str) -> dt.datetime | None:
+    """A local date and time ("2024-05-06 07:08" or a day) as an aware datetime; None if blank."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise FieldError(f"not a date and time: {text!r} (use YYYY-MM-DD HH:MM)") from None
+    return moment.astimezone() if moment.tzinfo is None else moment
 
 
 def split_list(text: str, sep: str) -> list[str]:
@@ -269,6 +284,8 @@ class EditorPanel(QScrollArea):
                 w.setPlaceholderText("2021-01-25, 2021-01, late 2021-01, 2021, a..b")
             elif f.widget == "day":
                 w.setPlaceholderText("YYYY-MM-DD")
+            elif f.widget == "moment":
+                w.setPlaceholderText("YYYY-MM-DD HH:MM (local time)")
             elif f.widget == "speaker":
                 completer = QCompleter(self._name_model, w)
                 completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -288,6 +305,8 @@ class EditorPanel(QScrollArea):
             return value.iso() if value is not None else ""
         if key == "published_on":
             return value.isoformat() if value else ""
+        if isinstance(value, dt.datetime):
+            return value.astimezone().strftime(MOMENT_FORMAT)
         if hasattr(value, "value"):
             return value.value
         if key == "place_id" or isinstance(value, bool):
@@ -309,6 +328,8 @@ class EditorPanel(QScrollArea):
         text = w.text()
         if f.widget == "date":
             return parse_date_field(text)
+        if f.widget == "moment":
+            return parse_moment_field(text)
         if f.widget == "day":
             if not text.strip():
                 return None
@@ -333,6 +354,8 @@ class EditorPanel(QScrollArea):
         old = getattr(self.dto, f.key)
         if hasattr(old, "value") and not isinstance(old, PartialDate):
             old = old.value
+        if f.widget == "moment" and self._current(f.key, self.dto) == self.widgets[f.key].text():  # type: ignore[attr-defined]
+            return  # shown to the minute: an unchanged field must not drop the seconds
         if new == old or (f.widget == "combo" and (new or None) == (old or None)):
             return
         self.edit_requested.emit(self.kind, self.dto.id, {f.key: old}, {f.key: new})

@@ -58,6 +58,7 @@ from ui.workers import ProgressBridge, TaskSignals, run_task
 log = logging.getLogger(__name__)
 
 SEARCH_DELAY = 250  # ms of typing pause before a search runs
+SEARCH_PAGE = 200  # search hits asked for at a time (the quotes pane fetches more on scroll)
 POLL_INTERVAL = 5000  # ms between checks for colleagues' changes
 TIMELINE_LIMIT = 2000  # events drawn on the timeline at most
 
@@ -164,7 +165,9 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_panes(self) -> None:
-        self.quotes = TablePane(QuotesTableModel(self))
+        quotes_model = QuotesTableModel(self)
+        quotes_model.source_lookup = self._source_is_confidential
+        self.quotes = TablePane(quotes_model)
         self.people = TablePane(PeopleTableModel(self))
         self.sources = TablePane(SourcesTableModel(self))
         self.events = TablePane(EventsTableModel(self))
@@ -402,6 +405,7 @@ class MainWindow(QMainWindow):
         """Save the layout; every edit is already saved."""
         self._closing = True
         self._poll_timer.stop()
+        self._search_timer.stop()
         self.save_layout()
         if cmd.ServiceCommand.report == self.show_error:
             cmd.ServiceCommand.report = None
@@ -592,6 +596,12 @@ class MainWindow(QMainWindow):
             self.editor.show_item("quote", quote)
         self.panes[kind].select_id(ident)
 
+    def _source_is_confidential(self, source_id: int) -> bool:
+        try:
+            return self.svc.sources.get(source_id).confidential
+        except DomainError:
+            return False
+
     def _set_focus_label(self, text: str) -> None:
         self.focus_label.setText(f"  {text}  " if text else "")
         for kind, pane in self.panes.items():
@@ -660,49 +670,81 @@ class MainWindow(QMainWindow):
         return getattr(self.svc, "search", None) is not None
 
     def _search_changed(self, text: str) -> None:
-        if self.has_search_service():
-            self._search_timer.start()
-            if not text.strip():
-                for pane in self.panes.values():
-                    pane.proxy.set_text("")
+        if not self.has_search_service():
+            # Until full-text search exists, the field filters the rows each pane shows.
+            for pane in self.panes.values():
+                pane.proxy.set_text(text)
             return
-        for pane in self.panes.values():
-            pane.proxy.set_text(text)
+        # People and events are not indexed: they are filtered as they are shown.
+        self.people.proxy.set_text(text)
+        self.events.proxy.set_text(text)
+        self._search_timer.start()
 
     def _run_search(self) -> None:
         text = self.search_edit.text().strip()
         case_id = self.case_id
         if case_id is None:
             return
+        self._search_seq += 1
         if not text:
             self.show_all()
+            self.search_finished.emit()
             return
-        self._search_seq += 1
         seq = self._search_seq
-        search = self.svc.search  # type: ignore[attr-defined]
+        search = getattr(self.svc, "search", None)
+        if search is None:
+            return
 
         def done(result: Any) -> None:
             if seq != self._search_seq or self._closing:
                 return  # a newer search is running
-            quote_ids, source_ids = _hit_ids(result)
-            self.focus = None
-            self._set_focus_label(f"Search: {text}")
-            self.quotes.model.set_fetcher(
-                lambda o, n: self.svc.quotes.list(case_id, ids=quote_ids, offset=o, limit=n)
-            )
-            self.quotes.load_first_page()
-            wanted = set(source_ids) | {
-                q.source_id for q in self.svc.quotes.list(case_id, ids=quote_ids[:500])
-            }
-            self.sources.model.set_fetcher(
-                lambda o, n: [s for s in self.svc.sources.list(case_id) if s.id in wanted][
-                    o : o + n
-                ]
-            )
-            self.sources.load_first_page()
+            self.show_search_results(text, result, search)
             self.search_finished.emit()
 
-        run_task(lambda: _call_search(search, case_id, text), done, self._task_failed)
+        run_task(
+            lambda: _call_search(search, case_id, text, 0, SEARCH_PAGE),
+            done,
+            self._task_failed,
+        )
+
+    def show_search_results(self, text: str, first: Any, search: Any = None) -> None:
+        """Show what a search found.
+
+        Quotes come best first; more pages are asked of ``search`` as the list scrolls. The
+        Sources pane shows the sources that matched or hold a matching quote.
+        """
+        if self.case_id is None:
+            return
+        case_id, svc = self.case_id, self.svc
+        quote_ids, source_ids = _hit_ids(first)
+        total = int(getattr(first, "quote_total", len(quote_ids)))
+        exact = bool(getattr(first, "quote_total_exact", True))
+
+        def quotes(o: int, n: int) -> list[Any]:
+            page = list(quote_ids[o : o + n])
+            if len(page) < n and search is not None and len(quote_ids) >= SEARCH_PAGE:
+                at = o + len(page)  # beyond the first page: ask the search for the next hits
+                more, _ = _hit_ids(_call_search(search, case_id, text, at, n - len(page), "quotes"))
+                page += more
+            if not page:
+                return []
+            order = {qid: i for i, qid in enumerate(page)}
+            return sorted(svc.quotes.list(case_id, ids=page), key=lambda q: order[q.id])
+
+        wanted = set(source_ids)
+
+        def sources(o: int, n: int) -> list[Any]:
+            return [s for s in svc.sources.list(case_id) if s.id in wanted][o : o + n]
+
+        self.focus = None
+        count = f"{total:,}{'' if exact else '+'} quote{'s' if total != 1 else ''}"
+        self._set_focus_label(f"Search “{text}”: {count}")
+        self.quotes.proxy.set_text("")
+        self.sources.proxy.set_text("")
+        self.quotes.model.set_fetcher(quotes)
+        self.quotes.load_first_page()
+        self.sources.model.set_fetcher(sources if wanted else None)
+        self.sources.load_first_page()
 
     # --- Annotating
 
@@ -1095,34 +1137,32 @@ class MainWindow(QMainWindow):
         run_task(self.svc.backups.last_backup, shown, lambda exc: None)
 
 
-def _call_search(search: Any, case_id: int, text: str) -> Any:
-    """Call the search service whatever its method is named (it is another engineer's)."""
-    for name in ("search", "quotes", "query"):
-        fn = getattr(search, name, None)
-        if callable(fn):
-            return fn(case_id, text)
-    raise DomainError("search is not available")
+def _call_search(
+    search: Any, case_id: int, text: str, offset: int, limit: int, kind: str = "both"
+) -> Any:
+    """One page of ``services.search``'s answer (``SearchService.search``)."""
+    return search.search(case_id, text, limit=limit, offset=offset, kind=kind)
 
 
 def _hit_ids(result: Any) -> tuple[list[int], list[int]]:
-    """Quote and source ids from a search result (a Page, a list of hits, or DTOs)."""
-    items = getattr(result, "items", result)
-    if isinstance(result, dict):
-        items = result.get("quotes", []) + result.get("sources", [])
+    """Quote ids (in result order) and the ids of sources found or quoted, from a search.
+
+    ``result`` is a ``services.search`` result (``quotes`` and ``sources`` hit lists, each hit
+    with ``kind``, ``id`` and ``source_id``), or a plain list of such hits.
+    """
+    if hasattr(result, "quotes") and hasattr(result, "sources"):
+        hits = [*result.quotes, *result.sources]
+    else:
+        hits = list(getattr(result, "items", result) or [])
     quotes: list[int] = []
     sources: list[int] = []
-    for it in items or []:
-        kind = getattr(it, "kind", None)
-        if kind is not None and not isinstance(kind, str):
-            kind = getattr(kind, "value", str(kind))
-        qid = getattr(it, "quote_id", None)
-        sid = getattr(it, "source_id", None)
-        if qid is not None:
-            quotes.append(int(qid))
-        elif kind == "source" and getattr(it, "id", None) is not None:
-            sources.append(int(it.id))
-        elif hasattr(it, "start") and hasattr(it, "speaker_id"):
-            quotes.append(int(it.id))
-        elif sid is not None:
-            sources.append(int(sid))
-    return quotes, sources
+    for hit in hits:
+        kind = getattr(hit, "kind", "quote")
+        kind = getattr(kind, "value", kind)
+        if kind == "source":
+            sources.append(int(hit.id))
+        else:
+            quotes.append(int(getattr(hit, "quote_id", None) or hit.id))
+            if getattr(hit, "source_id", None) is not None:
+                sources.append(int(hit.source_id))
+    return quotes, list(dict.fromkeys(sources))

@@ -13,12 +13,19 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextOption
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
 QUOTE_COLOUR = QColor(255, 226, 130)  # every saved quote
 CURRENT_COLOUR = QColor(255, 170, 60)  # the quote selected in the Quotes pane
+QUOTE_COLOUR_DARK = QColor(105, 85, 20)  # the same on a dark palette
+CURRENT_COLOUR_DARK = QColor(160, 85, 0)
+
+
+def is_dark(palette: Any) -> bool:
+    """Whether a palette draws light text on a dark background."""
+    return bool(palette.base().color().lightness() < 128)
 
 
 class OffsetMap:
@@ -83,6 +90,7 @@ class ReaderView(QWidget):
         self._text = ""
         self._map = OffsetMap("")
         self._quotes: list[Any] = []
+        self._current: int | None = None
         self.meta.setText("<i>Select a source or a quote to read it here.</i>")
 
     # --- Showing
@@ -125,8 +133,10 @@ class ReaderView(QWidget):
 
     def highlight(self, current_quote_id: int | None) -> None:
         """Highlight every quote; the current one stronger, selected and scrolled into view."""
+        self._current = current_quote_id
         sels = []
         current = None
+        colour, strong = self.highlight_colours()
         for q in self._quotes:
             sel = QTextEdit.ExtraSelection()
             c = QTextCursor(self.text_edit.document())
@@ -134,7 +144,7 @@ class ReaderView(QWidget):
             c.setPosition(self._map.to_qt(q.end), QTextCursor.MoveMode.KeepAnchor)
             sel.cursor = c
             fmt = QTextCharFormat()
-            fmt.setBackground(CURRENT_COLOUR if q.id == current_quote_id else QUOTE_COLOUR)
+            fmt.setBackground(strong if q.id == current_quote_id else colour)
             sel.format = fmt
             sels.append(sel)
             if q.id == current_quote_id:
@@ -142,6 +152,25 @@ class ReaderView(QWidget):
         self.text_edit.setExtraSelections(sels)
         if current is not None:
             self.show_span(current.start, current.end)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        """Recolour the highlights when the palette turns light or dark."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._quotes:
+            self._recolour(self._current)
+
+    def _recolour(self, current: int | None) -> None:
+        """Highlight again without scrolling away from where the reader is."""
+        bar = self.text_edit.verticalScrollBar()
+        pos = bar.value()
+        self.highlight(current)
+        bar.setValue(pos)
+
+    def highlight_colours(self) -> tuple[QColor, QColor]:
+        """(every quote, the current quote) backgrounds for the present palette."""
+        if is_dark(self.text_edit.palette()):
+            return QUOTE_COLOUR_DARK, CURRENT_COLOUR_DARK
+        return QUOTE_COLOUR, CURRENT_COLOUR
 
     def show_span(self, start: int, end: int) -> None:
         """Scroll the span (code points) into view, centred."""

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
@@ -41,12 +41,14 @@ class TimelineView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.items_by_event: dict[int, QGraphicsItem] = {}
         self._zoom = 1.0
+        self._events: list[Any] = []
         self.setToolTip("Ctrl+wheel or +/- to zoom")
 
     # --- Drawing
 
     def set_events(self, events: Sequence[Any]) -> None:
         """Draw ``events`` (EventDTOs); undated ones are left out."""
+        self._events = list(events)
         scene = self.scene()
         scene.clear()
         self.items_by_event = {}
@@ -117,6 +119,12 @@ class TimelineView(QGraphicsView):
             t.setBrush(QBrush(colour))
             t.setPos(x + 2, -8)
             d += step
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        """Redraw in the new colours when the palette turns light or dark."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.set_events(self._events)
 
     # --- Zooming and clicking
 

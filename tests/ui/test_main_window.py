@@ -355,7 +355,8 @@ def test_search_field_filters_the_visible_lists(
 ) -> None:
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.search_edit.hasFocus() or QApplication.focusWidget() is window.search_edit
-    qtbot.keyClicks(window.search_edit, "coalition")
+    with qtbot.waitSignal(window.search_finished, timeout=5000):
+        qtbot.keyClicks(window.search_edit, "coalition")
     shown = [window.quotes.proxy.index(r, 0).data() for r in range(window.quotes.proxy.rowCount())]
     assert shown and all("coalition" in s.lower() or "Marotto" in s for s in shown)
     assert window.quotes.proxy.rowCount() < sqlite_services.quotes.count(demo.id)
