@@ -452,11 +452,17 @@ def _without_nested(got: Extracted) -> Extracted:
 
 
 def _expand(paths: Sequence[Path | str]) -> list[Path]:
+    """The files to import: files as given, folders walked (hidden files and folders skipped)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
             out.extend(
-                sorted(x for x in p.rglob("*") if x.is_file() and not x.name.startswith("."))
+                sorted(
+                    x
+                    for x in p.rglob("*")
+                    if x.is_file()
+                    and not any(part.startswith(".") for part in x.relative_to(p).parts)
+                )
             )
         else:
             out.append(p)

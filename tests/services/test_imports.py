@@ -399,6 +399,9 @@ def test_a_folder_with_good_bad_and_duplicate_files(services: Services, tmp_path
     write(folder, "c.pdf", b"%PDF-1.4 truncated")
     write(folder, "d.txt", "First note about the port.\n")
     write(folder, "e.docx", docx_bytes())
+    (folder / ".git").mkdir()
+    write(folder / ".git", "config", "[core]\n")  # hidden folders and files are skipped
+    write(folder, ".DS_Store", b"\x00\x00\x00\x01Bud1")
     progress = RecordingProgress()
     summary = _importer(services).import_files(case, [folder], progress)
     assert [s.file_name for s in summary.imported] == ["a.txt", "b.html", "e.docx"]
