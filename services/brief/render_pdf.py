@@ -263,8 +263,8 @@ def _make_bidi_text() -> type:
                     total += w
                 last = i == len(self._lines) - 1
                 sw = self._suffix_width() if (last and self.suffix) else 0.0
-                if self.base:
-                    x = self._width - total
+                if self.base:  # right to left: the indent is on the right, where lines start
+                    x = self._width - self.indent - total
                     if sw:
                         self._draw_suffix(x - sw, y)
                 else:

@@ -463,3 +463,40 @@ def test_search_and_saved_search_select_the_quotes(
         svc.exports.document(case.id, BriefOptions(selection=Selection(saved_search_id=foreign.id)))
     with pytest.raises(ValidationError):
         svc.exports.document(case.id, BriefOptions(selection=Selection(search='"unclosed')))
+
+
+def test_docx_embeds_the_fonts_it_names(sqlite_services: Services, tmp_path: Path) -> None:
+    import zipfile
+
+    from services.brief.render_docx import _obfuscate
+    from services.fonts import static_fonts
+
+    ids = build_arabic_case(sqlite_services)
+    result = sqlite_services.exports.export(
+        ids.case_id, BriefOptions(template=Template.BRIEF, today=TODAY), tmp_path, ["docx"]
+    )
+    parts = docx_parts(result.files[0])
+    assert "<w:embedTrueTypeFonts/>" in parts["word/settings.xml"]
+    table = ET.fromstring(parts["word/fontTable.xml"])
+    rels = ET.fromstring(parts["word/_rels/fontTable.xml.rels"])
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    r_id = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    f = static_fonts()
+    expected = {
+        ("Noto Sans", "embedRegular"): f.sans_regular,
+        ("Noto Sans", "embedBold"): f.sans_bold,
+        ("Noto Sans Arabic", "embedRegular"): f.arabic_regular,
+        ("Noto Sans Arabic", "embedBold"): f.arabic_bold,
+    }
+    found = {}
+    with zipfile.ZipFile(result.files[0]) as z:
+        for font in table.iter(f"{W}font"):
+            for el in font:
+                tag = el.tag.removeprefix(W)
+                if tag.startswith("embed"):
+                    data = z.read("word/" + targets[el.get(r_id)])
+                    # Obfuscation is an XOR: applying it again gives the font back.
+                    found[(font.get(f"{W}name"), tag)] = _obfuscate(data, el.get(f"{W}fontKey"))
+    assert set(found) == set(expected)
+    for key, path in expected.items():
+        assert found[key] == path.read_bytes(), key
