@@ -214,6 +214,9 @@ def extract(
         return sents.around(pos)[1]
 
     attach_roles(text, mentions, table, sentence_end, finder.is_place)
+    for m in mentions:
+        if m.entity is not None:
+            m.kind = m.entity.kind  # an apposition may have shown a "person" to be a group
     for ent in table.entities:
         # A title ("Col.", "Prime Minister") is the role when the text gives no other.
         if not ent.role and ent.title_role:

@@ -136,7 +136,9 @@ ROLE_NOUNS = frozenset(
         nurse surgeon worker volunteer employee alliance group militia coalition organisation
         organization newspaper agency element wing arm branch faction party movement force
         forces unit units broadcaster outlet network channel association council body umbrella
-        observatory monitor think-tank tank institute partner partners administration authority"""
+        observatory monitor think-tank tank institute partner partners administration authority
+        mother father son daughter wife husband brother sister grandmother grandfather widow
+        owner shopkeeper trader driver refugee survivor pharmacist mechanic baker"""
     )
 )
 _ORG_ROLE_NOUNS = frozenset(
@@ -199,7 +201,10 @@ def title_role(title: str) -> str:
         return ""
     if len(words) == 1:
         return TITLE_WORDS.get(words[0].lower(), "")
-    return " ".join(TITLE_WORDS.get(w.lower(), w.lower()) for w in words)
+    # "Turkish President": the nationality keeps its capital, the title does not.
+    return " ".join(
+        TITLE_WORDS.get(w.lower(), w if w.lower() in DEMONYMS else w.lower()) for w in words
+    )
 
 
 @dataclass
@@ -270,6 +275,21 @@ class EntityTable:
             # A compound surname: "Abu Layla" for "Omar Abu Layla".
             for i in range(1, len(parts) - 1):
                 self._by_suffix[parts[i:]] = e
+
+    def expand(self, acronym: str) -> str | None:
+        """The name of an organisation already named whose initials make ``acronym`` (UN)."""
+        if acronym in self._by_acronym:
+            return None
+        for e in reversed(self.entities):
+            if e.kind == ORGANISATION and not e.acronym:
+                initials = "".join(
+                    w[0] for w in e.name.split() if w.lower() not in ("of", "for", "the", "and")
+                )
+                if initials.upper() == acronym and len(acronym) > 1:
+                    e.acronym = acronym
+                    self._by_acronym[acronym] = e
+                    return e.name
+        return None
 
     def by_acronym(self, acronym: str) -> Entity | None:
         """The entity this acronym was defined for."""
@@ -404,7 +424,11 @@ def _strip_leading(ch: _Chunk, text: str) -> _Chunk | None:
     titles: list[str] = []
     while words:
         low = words[0].lower()
-        is_prefix = low in _TITLE_PREFIXES and len(words) > 2 and words[1].lower() in TITLE_WORDS
+        is_prefix = (
+            (low in _TITLE_PREFIXES or low in DEMONYMS)
+            and len(words) > 2
+            and words[1].lower() in TITLE_WORDS
+        )
         if (low in TITLE_WORDS and len(words) > 1) or is_prefix:
             titles.append(words[0])
         elif low not in COMMON and low.rstrip(".") not in COMMON:
@@ -467,7 +491,7 @@ def _classify(
     if acr and len(words) > 1:
         return ORGANISATION, name
     if len(words) == 1 and _ALLCAPS.match(words[0]):
-        return (PLACE, name) if is_place(name) else (ORGANISATION, name)
+        return (PLACE, name) if is_place(name) else (ORGANISATION, table.expand(name) or name)
     if re.fullmatch(r"(?:[A-Z]\.)+", name):
         return (PLACE, name) if is_place(name) else None
     if is_place(name):
@@ -663,7 +687,7 @@ def _apposition(text: str, pos: int, limit: int) -> tuple[int, int] | None:
     end = end_m.start() if end_m else min(limit, start + 160)
     # Keep a parenthesised acronym inside the apposition: "(YPG)".
     seg = text[start:end]
-    if not seg or _SPEECH_START.match(seg):
+    if not seg or _SPEECH_START.match(seg) or re.match(r"(?:who|whose|which|that|where)\b", seg):
         return None
     if seg[0].isupper() and not seg.startswith("U.S.") and not _DETERMINER.match(seg):
         return None
@@ -718,6 +742,14 @@ def _role_and_affiliation(
             aff = table.add_org(aff_text, (aff_at, aff_at + len(aff_text)))
             role_text = body[: prep.start()]
     words = role_text.split()
+    head = next((i for i, w in enumerate(words) if w.lower() in ROLE_NOUNS), None)
+    if head is not None:
+        # "a civil defence group operating in opposition areas": the role ends at the participle.
+        cut_at = next(
+            (i for i in range(head + 1, len(words)) if re.fullmatch(r"[a-z]{3,}ing", words[i])),
+            None,
+        )
+        words = words[:cut_at] if cut_at is not None else words
     if plural and words:
         words = [*words[:-1], _singular(words[-1])] if not prep or aff else words
         words = [_singular(w) if w.lower() in ROLE_NOUNS else w for w in words]
@@ -730,7 +762,7 @@ def _role_before(
 ) -> tuple[str, Entity | None]:
     """A role written before the name: "SDF commander Mazloum Abdi", "researcher Kinno"."""
     before = text[max(0, m.start - 60) : m.start]
-    r = re.search(r"((?:[a-z][\w-]*\s+){0,2}?)([a-z][\w-]*)\s+$", before)
+    r = re.search(r"(?<![\w-])((?:[a-z][\w-]*\s+){0,2}?)([a-z][\w-]*)\s+$", before)
     if not r or r.group(2) not in ROLE_NOUNS or r.group(2) in _ORG_ROLE_NOUNS:
         return "", None
     role = (r.group(1) + r.group(2)).strip()
@@ -773,6 +805,12 @@ def attach_roles(
         role, aff, plural = _role_and_affiliation(text, app, table, mentions, is_place)
         if not role:
             continue
+        # The head noun is the last noun before any preposition ("local council member").
+        phrase = re.split(r"\s(?:of|in|with|for|at|from|near|on|to)\s", role.lower())[0]
+        head = next((w for w in reversed(phrase.split()) if w in ROLE_NOUNS), "")
+        if e.kind == PERSON and e.known is None and head in _ORG_ROLE_NOUNS:
+            # "the White Helmets, a civil defence group": a group, not a person.
+            e.kind = ORGANISATION
         if not e.role:
             e.role = role
         if aff is not None and aff is not e and e.affiliation is None:

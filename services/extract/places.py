@@ -47,7 +47,7 @@ _CUE_AFTER = re.compile(
     r"\s+(?:province|provinces|governorate|district|city|town|village|region|countryside|camp)\b"
 )
 _CUE_BEFORE = re.compile(
-    r"\b(?:province|governorate|city|town|village|region|district|camp)\s+of\s+"
+    r"\b(?:provinces?|governorates?|city|cities|towns?|villages?|regions?|district|camp)\s+of\s+"
     r"(?P<name>(?:[A-Z][\w’'-]*|(?:al|el|ez|ad|as)-[A-Z][\w’'-]*)"
     r"(?:\s+(?:[A-Z][\w’'-]*|(?:al|el|ez|ad|as)-[A-Z][\w’'-]*)){0,2})"
 )

@@ -238,7 +238,9 @@ def attribute(
             continue
         prev = out[i - 1]
         # Someone else named in between is more likely the speaker: do not guess.
-        between = r.mentions_in(quotes[i - 1].close_at, quotes[i].open_at)
+        # (Not counting the previous quote's own attribution: "told Reuters by phone".)
+        prev_sentence_end = sentences.spans[sent_of[i - 1]][1] if sentences.spans else 0
+        between = r.mentions_in(max(quotes[i - 1].close_at, prev_sentence_end), quotes[i].open_at)
         if any(m.entity is not prev.speaker for m in between):
             continue
         if prev.speaker is not None and paragraph_of[i] - paragraph_of[i - 1] <= 1:
