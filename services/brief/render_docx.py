@@ -470,6 +470,11 @@ def _table_xml(t: Table, text_width_cm: float) -> str:
 
 
 def _properties(document: Any, doc: Document) -> None:
+    # python-docx's template carries a thumbnail of its own blank page: file managers would
+    # show it as the brief's preview.
+    rels = document.part.package.rels
+    for rid in [k for k, r in rels.items() if r.reltype.endswith("/thumbnail")]:
+        rels.pop(rid)
     cp = document.core_properties
     p = doc.properties
     cp.title = p.title

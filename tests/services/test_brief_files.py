@@ -500,3 +500,17 @@ def test_docx_embeds_the_fonts_it_names(sqlite_services: Services, tmp_path: Pat
     assert set(found) == set(expected)
     for key, path in expected.items():
         assert found[key] == path.read_bytes(), key
+
+
+def test_docx_has_no_template_leftovers(sqlite_services: Services, tmp_path: Path) -> None:
+    import zipfile
+
+    case = build_demo(sqlite_services)
+    result = sqlite_services.exports.export(case.id, BriefOptions(), tmp_path, ["docx"])
+    with zipfile.ZipFile(result.files[0]) as z:
+        names = z.namelist()
+        core = z.read("docProps/core.xml").decode()
+    assert not any("thumbnail" in n for n in names)
+    assert "<w:removePersonalInformation/>" in docx_parts(result.files[0])["word/settings.xml"]
+    assert "Deir ez-Zor campaign — Brief" in core
+    assert "<cp:lastModifiedBy></cp:lastModifiedBy>" in core or "lastModifiedBy/>" in core
