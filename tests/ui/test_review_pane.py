@@ -14,6 +14,7 @@ import pytest
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from services.container import Services
 from services.errors import DomainError
@@ -279,6 +280,43 @@ def test_changing_the_speaker_with_the_completer(qtbot: Any, env: SimpleNamespac
     assert [(q.text, q.speaker_id) for q in quotes][1:] == [(Q2, abdi.id), (Q3, None)]
     assert quotes[0].speaker_name == "A Local Official"
     assert env.svc.people.find(env.case_id, "Siyamend Ali") is None
+
+
+def test_renaming_a_person_and_an_event_in_the_list(qtbot: Any, env: SimpleNamespace) -> None:
+    suggest(qtbot, env)
+    pane = env.pane
+    click_row(qtbot, pane, "e-abdi")
+    qtbot.keyClick(pane.view, Qt.Key.Key_F2)
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit) and editor.text() == ABDI_AR
+    editor.selectAll()
+    qtbot.keyClicks(editor, "Mazloum Abdi")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+
+    def shown() -> str:
+        return str(pane.model.index(pane.model.row_of("e-abdi"), 0).data())
+
+    qtbot.waitUntil(lambda: "Mazloum Abdi" in shown())  # the editor commits when it closes
+    assert shown().startswith("○ Person: Mazloum Abdi") and f"renamed from {ABDI_AR}" in shown()
+    assert env.svc.people.count(env.case_id) == 0  # Enter in the editor did not accept
+
+    index = pane.model.index(pane.model.row_of("ev-killing"), 0)
+    assert pane.model.setData(index, "Killing of two local leaders")
+    assert not pane.model.setData(index, "   ")  # a name cannot be blanked
+    quote = pane.model.index(pane.model.row_of("q1"), 0)
+    assert not quote.flags() & Qt.ItemFlag.ItemIsEditable  # quotes move by span, not by text
+
+    click_row(qtbot, pane, "e-abdi")
+    click_row(qtbot, pane, "ev-killing", Qt.KeyboardModifier.ControlModifier)
+    click(qtbot, pane.accept_button)
+    abdi = env.svc.people.find(env.case_id, "Mazloum Abdi")
+    assert abdi is not None and ABDI_AR in abdi.aliases
+    [event] = env.svc.events.list(env.case_id)
+    assert event.title == "Killing of two local leaders"
+    assert not pane.model.index(pane.model.row_of("e-abdi"), 0).flags() & (
+        Qt.ItemFlag.ItemIsEditable
+    )
+    assert "Mazloum Abdi" in pane.names.stringList()
 
 
 # --- Refusals

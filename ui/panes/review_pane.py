@@ -87,6 +87,7 @@ class ProposalRow:
         title: What the line shows (quote text, name, event title).
         detail: Speaker, role, date... (second line and tooltip).
         spans: Where the proposal sits in the source's text (code points).
+        name: The full name or title a journalist may correct (empty for quotes).
     """
 
     key: str
@@ -94,10 +95,17 @@ class ProposalRow:
     title: str
     detail: str
     spans: tuple[Span, ...]
+    name: str = ""
 
 
 class ProposalListModel(QAbstractListModel):
-    """The proposals of one extraction with their review status (pending/accepted/rejected)."""
+    """The proposals of one extraction with their review status (pending/accepted/rejected).
+
+    Signals:
+        rename_requested: (key, name) when a name or title is corrected in the list.
+    """
+
+    rename_requested = Signal(str, str)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -128,6 +136,8 @@ class ProposalListModel(QAbstractListModel):
             font.setStrikeOut(status == REJECTED)
             font.setItalic(status == ACCEPTED)
             return font
+        if role == Qt.ItemDataRole.EditRole:
+            return row.name or row.title
         if role == KeyRole:
             return row.key
         if role == KindRole:
@@ -135,6 +145,29 @@ class ProposalListModel(QAbstractListModel):
         if role == StatusRole:
             return status
         return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        """Names and titles of pending people, places and events can be corrected in place."""
+        base = super().flags(index)
+        if index.isValid() and 0 <= index.row() < len(self.rows):
+            row = self.rows[index.row()]
+            if row.name and self.status.get(row.key, PENDING) == PENDING:
+                return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def setData(  # noqa: N802
+        self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = 2
+    ) -> bool:
+        """A corrected name: the pane records it (``rename_requested``) and redraws the row."""
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        row = self.rows[index.row()]
+        name = " ".join(str(value or "").split())
+        if not row.name or not name:
+            return False
+        if name != row.name:
+            self.rename_requested.emit(row.key, name)
+        return True
 
     # --- Changing
 
@@ -266,7 +299,11 @@ class ReviewPane(QWidget):
         self.view.setObjectName("proposalsView")
         self.view.setModel(self.model)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.model.rename_requested.connect(lambda key, name: self._edit(key, name=name))
         self.view.setWordWrap(True)
         self.view.setAlternatingRowColors(True)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._current_changed())
@@ -315,7 +352,8 @@ class ReviewPane(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         """In the list, Enter accepts and Backspace rejects the selected suggestions."""
-        if watched is self.view and event.type() == QEvent.Type.KeyPress:
+        editing = self.view.state() == QAbstractItemView.State.EditingState
+        if watched is self.view and event.type() == QEvent.Type.KeyPress and not editing:
             key = event.key()  # type: ignore[attr-defined]
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self.accept_selected()
@@ -430,11 +468,14 @@ class ReviewPane(QWidget):
                 bits.append("in the case" if e.matched_person_id is not None else "new")
                 kind = "organisation" if e.kind is EntityKind.ORGANISATION else "person"
                 name = d.name if d is not None and d.name else e.name
-                return ProposalRow(key, kind, name, " · ".join(bits), e.spans)
+                if name != e.name:
+                    bits.append(f"renamed from {e.name}")
+                return ProposalRow(key, kind, name, " · ".join(bits), e.spans, name)
         for p in x.places:
             if p.key == key:
                 where = "in the case" if p.matched_place_id is not None else "new"
-                return ProposalRow(key, "place", p.name, where, p.spans)
+                name = d.name if d is not None and d.name else p.name
+                return ProposalRow(key, "place", name, where, p.spans, name)
         for ev in x.events:
             if ev.key == key:
                 place = next((p.name for p in x.places if p.key == ev.place_key), "")
@@ -442,7 +483,12 @@ class ReviewPane(QWidget):
                 bits = [b for b in (ev.date.label(), place, ", ".join(people)) if b]
                 title = d.name if d is not None and d.name else ev.title
                 return ProposalRow(
-                    key, "event", _clip(title), " · ".join(bits), (ev.date_span, ev.sentence_span)
+                    key,
+                    "event",
+                    _clip(title),
+                    " · ".join(bits),
+                    (ev.date_span, ev.sentence_span),
+                    title,
                 )
         raise KeyError(key)
 
@@ -595,6 +641,7 @@ class ReviewPane(QWidget):
         self._refresh_status()
         if command.error is not None or command.result is None:
             return None
+        self._refresh_names()
         self.proposals_accepted.emit(command.result)
         # The window reloads the reader after an edit: put the highlights back.
         self._paint()
