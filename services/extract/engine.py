@@ -109,7 +109,7 @@ def _is_quote(text: str, q: QuoteSpan, attr: Attribution, named: str) -> bool:
     ends = body.rstrip()[-1:] in ".?!\u061f\u2026"
     # Without a speaker, a few words in quotation marks are a scare quote.
     return attr.speaker is not None or not (
-        len(words) <= 3 or (len(words) < 6 and not ends and not attr.has_verb)
+        len(words) <= 3 or (len(words) < 5 and not ends and not attr.has_verb)
     )
 
 

@@ -253,6 +253,7 @@ class EntityTable:
         self._by_known: dict[int, Entity] = {}
         self._by_part: dict[str, Entity] = {}
         self._by_suffix: dict[tuple[str, ...], Entity] = {}
+        self._expand_checked: dict[str, int] = {}
 
     def _new(self, kind: str, name: str, known: KnownName | None) -> Entity:
         e = Entity(key=f"e{len(self.entities) + 1}", kind=kind, name=name, known=known)
@@ -278,8 +279,9 @@ class EntityTable:
 
     def expand(self, acronym: str) -> str | None:
         """The name of an organisation already named whose initials make ``acronym`` (UN)."""
-        if acronym in self._by_acronym:
+        if acronym in self._by_acronym or self._expand_checked.get(acronym) == len(self.entities):
             return None
+        self._expand_checked[acronym] = len(self.entities)
         for e in reversed(self.entities):
             if e.kind == ORGANISATION and not e.acronym:
                 initials = "".join(

@@ -31,7 +31,9 @@ SPEECH_VERBS = (
     "confirms|denied|commented|posted|remarked|suggested|urged|predicted|concluded|stressed|"
     "recounted|recalls|recounts|called|calls|described|describes|lamented|wondered|boasted|joked|conceded|"
     "emphasized|emphasised|cautioned|observed|complained|vowed|pledged|promised|alleged|"
-    "maintained|responded|shouted|adding|saying|telling|writing|noting|warning|according\\s+to"
+    "maintained|responded|shouted|adding|saying|telling|writing|noting|warning|according\\s+to|"
+    # "In Hamid Rashid’s words", "in the words of Hamid Rashid"
+    "(?<=[\u2019']s\\s)words|in\\s+the\\s+words\\s+of"
 )
 _SPEECH = re.compile(rf"\b(?:{SPEECH_VERBS})\b", re.IGNORECASE)
 _AR_SPEECH = re.compile(
@@ -123,7 +125,7 @@ class _Resolver:
         for m in self.mentions_in(a, verb_at):
             between = text[m.end : verb_at].strip()
             if (
-                between == ""
+                between in ("", "\u2019s", "'s")
                 or (between.endswith(",") and between[:1] in ",(" and len(between) > 1)
                 or re.fullmatch(r"\([^)]*\)", between)
             ):
@@ -160,7 +162,9 @@ class _Resolver:
         # After a quote the first verb counts; before it, the nearest one.
         verbs = [v for v in verbs if v.start() - a < 220][:1] if after else verbs[::-1]
         for v in verbs:
-            is_according = v.group().lower().startswith("according") or v.group() in ("بحسب", "حسب")
+            is_according = v.group().lower().startswith(("according", "in the words")) or (
+                v.group() in ("بحسب", "حسب")
+            )
             if not is_according:
                 got = self._subject(a, v.start())
                 if got is not None and got[0] is not None:
