@@ -245,7 +245,7 @@ def main() -> int:
                     best[f"store {key}"][k],
                 )
                 print(
-                    f"{name:9}{label:5}{fl:12.2f}{n / fl:9.1f}{im:14.2f}{n / im:9.1f}"
+                    f"{name:10}{label:5}{fl:11.2f}{n / fl:9.1f}{im:14.2f}{n / im:9.1f}"
                     f"{im / fl:7.2f}{st:9.2f}"
                 )
     return 0
