@@ -139,8 +139,9 @@ def write_data(
     t = tables(data, sel, include_notes)
     if fmt == "json":
         path = out / f"{stem}.json"
+        title = Redactor.of(data.people.values(), data.sources.values()).text(data.case.title)
         path.write_text(
-            json.dumps({"case": data.case.title, **t}, ensure_ascii=False, indent=2),
+            json.dumps({"case": title, **t}, ensure_ascii=False, indent=2),
             encoding="utf-8",
         )
         return [path]

@@ -133,7 +133,8 @@ class ExportService:
         except OSError as exc:
             raise ValidationError(f"cannot create the folder {out}: {exc.strerror}") from exc
         progress.report(0.05, "Case read")
-        stem = stem or f"{safe_file_stem(data.case.title)}-{options.template.value}"
+        # From the redacted cover: a case titled after a protected source must not name the file.
+        stem = stem or f"{safe_file_stem(doc.cover.title)}-{options.template.value}"
         files: list[Path] = []
         steps = len(formats)
         cancelled = False

@@ -88,6 +88,24 @@ def test_confidential_people_and_sources_are_redacted_everywhere(
         assert "The convoy moved at night past the Qarnavex depot." in flat(text)
 
 
+def test_a_case_named_after_a_protected_source_names_no_file_after_it(
+    sqlite_services: Services, tmp_path: Path
+) -> None:
+    case = build_demo(sqlite_services)
+    secrets, _, _ = add_confidential(sqlite_services, case.id)
+    sqlite_services.cases.update(case.id, title="Talks with Zorblat Quenwhistle")
+    for template in Template:
+        result = sqlite_services.exports.export(
+            case.id, BriefOptions(template=template), tmp_path / template.value, ALL_FORMATS
+        )
+        names = " ".join(f.name for f in result.files)
+        assert "zorblat" not in names.casefold() and "quenwhistle" not in names.casefold()
+        assert "talks-with-a-local-official" in names
+        text = _everything(result.files)
+        _assert_absent(secrets, text)
+        assert "Talks with a local official" in text
+
+
 def test_precheck_shows_confidential_entries_redacted(sqlite_services: Services) -> None:
     case = build_demo(sqlite_services)
     secrets, _, _ = add_confidential(sqlite_services, case.id)
@@ -201,10 +219,14 @@ def test_property_no_confidential_detail_in_any_export(
     sqlite_services: Services, _prop_dir: Path, spec: dict[str, object]
 ) -> None:
     svc = sqlite_services
-    case = svc.cases.create("Property case", summary="Random case", author="Desk")
     people_spec = spec["people"]
     sources_spec = spec["sources"]
     assert isinstance(people_spec, list) and isinstance(sources_spec, list)
+    # The first person is always protected: the case is named after them, so the cover, the
+    # running header, the document properties and the file names all meet the name.
+    case = svc.cases.create(
+        f"Inquiry into {people_spec[0]['name']}", summary="Random case", author="Desk"
+    )
     people = [
         svc.people.create(
             case.id,
@@ -257,6 +279,11 @@ def test_property_no_confidential_detail_in_any_export(
             ["pdf", "docx", "csv", "json"],
         )
         _assert_absent(secrets, _everything(result.files))
+        names = " ".join(f.name for f in result.files).casefold()
+        for secret in secrets:
+            for word in secret.split():
+                if len(word) >= 5:
+                    assert word.casefold() not in names, f"{word!r} in a file name"
     # The check before export names none of them either.
     lines = "\n".join(i.line() for i in svc.exports.precheck(case.id, BriefOptions()))
     _assert_absent(secrets, lines)
