@@ -62,6 +62,14 @@ SEARCH_PAGE = 200  # search hits asked for at a time (the quotes pane fetches mo
 POLL_INTERVAL = 5000  # ms between checks for colleagues' changes
 TIMELINE_LIMIT = 2000  # events drawn on the timeline at most
 
+# Default column widths (pixels) of each pane until the user changes them.
+COLUMN_WIDTHS = {
+    "source": (250, 90, 150, 90),
+    "person": (180, 90, 150),
+    "event": (210, 160),
+    "quote": (480, 170, 160, 80),
+}
+
 KIND_NOUN = {"quote": "quote", "person": "person", "event": "event", "source": "source"}
 
 
@@ -225,9 +233,10 @@ class MainWindow(QMainWindow):
         self.card_dock.raise_()
         self.splitDockWidget(self.docks["source"], self.docks["person"], Qt.Orientation.Vertical)
         self.resizeDocks(
-            [self.docks["source"], self.docks["event"]], [330, 360], Qt.Orientation.Horizontal
+            [self.docks["source"], self.docks["event"]], [400, 420], Qt.Orientation.Horizontal
         )
         self.resizeDocks([self.docks["quote"]], [230], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["event"], self.card_dock], [300, 420], Qt.Orientation.Vertical)
 
         self.review_dock: QDockWidget | None = None
         self.review_pane: Any = None
@@ -390,7 +399,8 @@ class MainWindow(QMainWindow):
             if h is not None:
                 pane.view.horizontalHeader().restoreState(h)
             else:
-                pane.view.setColumnWidth(0, 260 if kind != "quote" else 520)
+                for column, width in enumerate(COLUMN_WIDTHS[kind]):
+                    pane.view.setColumnWidth(column, width)
 
     def save_layout(self) -> None:
         """Remember geometry, docks, column widths and the open case."""
@@ -594,6 +604,10 @@ class MainWindow(QMainWindow):
             self.current_quote_id = ident
             self.open_source(quote.source_id, quote_id=ident)
             self.editor.show_item("quote", quote)
+            if quote.speaker_id is not None:  # who said it, with their names and roles
+                speaker = svc.people.get(quote.speaker_id)
+                self.card.show_person(speaker, svc.people.stats(speaker.id))
+                self.card_dock.raise_()
         self.panes[kind].select_id(ident)
 
     def _source_is_confidential(self, source_id: int) -> bool:
