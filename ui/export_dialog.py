@@ -3,7 +3,10 @@
 Self-contained: ``ExportDialog(services, case_id, parent=None, quote_ids=None)``. The export is
 one service call (``services.exports.export``) run off the GUI thread by ``ui.workers.run_task``;
 progress comes back through a signal, Cancel asks the service to stop (a half-written file is
-removed), and when done the dialog offers to open the file or its folder.
+removed), and when done the dialog offers to open the file or its folder. The first press of
+Export only shows the pre-export check (what names, aliases, contacts and titles the files will
+carry, confidential ones by descriptor); the files are written on the second press, and any
+change to the options asks for a new check.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class ExportDialog(QDialog):
         export_failed: The error message.
     """
 
+    check_finished = Signal(list)
     export_finished = Signal(list)
     export_failed = Signal(str)
 
@@ -81,6 +85,9 @@ class ExportDialog(QDialog):
         self.quote_ids = tuple(quote_ids) if quote_ids is not None else None
         self.files: list[Path] = []
         self._bridge: ProgressBridge | None = None
+        # The options the shown check was made for: files are written only after the
+        # journalist has seen what they will reveal.
+        self._checked: BriefOptions | None = None
         case = services.cases.get(case_id)
         self.setWindowTitle(f"Export — {case.title}")
         self._build(case)
@@ -275,14 +282,29 @@ class ExportDialog(QDialog):
     # --- Actions
 
     def run_check(self) -> None:
-        """Show what the export will reveal (quick: runs on the GUI thread)."""
-        try:
-            items = self.services.exports.precheck(self.case_id, self.options())
-        except DomainError as exc:
-            self.check_view.setPlainText(exc.message)
-            return
-        lines = [i.line() for i in items] or ["Nothing: the selection is empty."]
-        self.check_view.setPlainText("\n".join(lines))
+        """Show what the export will reveal (off the GUI thread: it builds the whole brief)."""
+        options = self.options()
+        exports = self.services.exports
+        case_id = self.case_id
+        self.check_view.setPlainText("Checking…")
+        self._checked = None
+
+        def done(items: Any) -> None:
+            lines = [i.line() for i in items] or ["Nothing: the selection is empty."]
+            self.check_view.setPlainText("\n".join(lines))
+            self._checked = options
+            self.export_button.setText("Write the files")
+            self.status_label.setText(
+                "This is what the files will show. Press Write the files to export."
+            )
+            self.check_finished.emit(lines)
+
+        def failed(exc: BaseException) -> None:
+            message = exc.message if isinstance(exc, DomainError) else f"Check failed: {exc}"
+            self.check_view.setPlainText(message)
+            self.check_finished.emit([message])
+
+        run_task(lambda: exports.precheck(case_id, options), done, failed)
 
     def start_export(self) -> None:
         """Run the export off the GUI thread."""
@@ -290,6 +312,10 @@ class ExportDialog(QDialog):
         if not formats or self._bridge is not None:
             return
         options = self.options()
+        if options != self._checked:
+            # First what will leave the machine; the files on the second press.
+            self.run_check()
+            return
         folder = self.folder_edit.text().strip() or str(Path.home())
         signals = TaskSignals()
         signals.progressed.connect(self._on_progress)
@@ -332,6 +358,8 @@ class ExportDialog(QDialog):
         for b in (self.open_file_button, self.open_folder_button):
             b.setVisible(bool(self.files))
         self.cancel_button.setText("Close")
+        self.export_button.setText("Export")
+        self._checked = None
         self._update_buttons()
         self.export_finished.emit([str(p) for p in self.files])
 

@@ -34,6 +34,15 @@ def _dialog(qtbot: Any, svc: Services, case_id: int, tmp_path: Path, **kw: Any) 
     return d
 
 
+def _check_first(qtbot: Any, d: ExportDialog) -> None:
+    """Press Export once: the dialog shows what will leave the machine and writes nothing."""
+    with qtbot.waitSignal(d.check_finished, timeout=60000):
+        d.export_button.click()
+    assert d.export_button.text() == "Write the files"
+    out = Path(d.folder_edit.text())
+    assert not out.exists() or list(out.iterdir()) == []
+
+
 def _pick(box: Any, data: object) -> None:
     i = box.findData(data)
     assert i >= 0, data
@@ -93,6 +102,18 @@ def test_hand_picked_quotes_are_the_default_scope(
     assert d.options().selection == Selection(quote_ids=tuple(ids))
 
 
+def test_changing_an_option_after_the_check_asks_for_a_new_check(
+    qtbot: Any, sqlite_services: Services, demo: Any, tmp_path: Path
+) -> None:
+    d = _dialog(qtbot, sqlite_services, demo.id, tmp_path)
+    _check_first(qtbot, d)
+    d.verified_check.setChecked(True)
+    _check_first(qtbot, d)  # the old check no longer describes the files: check again
+    with qtbot.waitSignal(d.export_finished, timeout=60000):
+        d.export_button.click()
+    assert d.export_button.text() == "Export"
+
+
 def test_check_lists_what_leaves_with_confidential_entries_redacted(
     qtbot: Any, sqlite_services: Services, demo: Any
 ) -> None:
@@ -116,6 +137,8 @@ def test_export_runs_off_the_gui_thread_with_progress(
     threads: set[int] = set()
     d.services = _Spy(sqlite_services, threads)
     d.progress_bar.valueChanged.connect(seen.append)
+    _check_first(qtbot, d)
+    assert "person: Mazloum Abdi" in d.check_view.toPlainText()
     with qtbot.waitSignal(d.export_finished, timeout=60000) as blocker:
         d.export_button.click()
         assert d.running and not d.export_button.isEnabled()
@@ -138,6 +161,7 @@ def test_cancel_stops_the_export_and_leaves_no_file(
     gate = threading.Event()
     started = threading.Event()
     d.services = _Spy(sqlite_services, set(), started=started, gate=gate)
+    _check_first(qtbot, d)
     with qtbot.waitSignal(d.export_finished, timeout=60000) as blocker:
         d.export_button.click()
         assert started.wait(30)  # the worker is inside the export, waiting at the gate
@@ -157,6 +181,7 @@ def test_failure_is_shown_in_plain_words(
     blocker_file.write_text("not a folder")
     d = _dialog(qtbot, sqlite_services, demo.id, tmp_path)
     d.folder_edit.setText(str(blocker_file / "sub"))
+    d.run_check()
     with qtbot.waitSignal(d.export_failed, timeout=30000) as blocker:
         d.export_button.click()
     assert blocker.args[0].startswith("cannot create the folder")
