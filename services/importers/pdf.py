@@ -29,6 +29,26 @@ def extract_pages(data: bytes) -> tuple[Any, list[str]]:
     return reader, [page.extract_text() or "" for page in reader.pages]
 
 
+def unreadable(text: str) -> bool:
+    """Whether a page's text layer is mostly characters that carry no letters (PUA, U+FFFD)."""
+    letters = [ch for ch in text if not ch.isspace()]
+    if len(letters) < 20:
+        return False
+    bad = sum(1 for ch in letters if ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff")
+    return bad / len(letters) > 0.3
+
+
+def _page_labels(reader: Any, count: int) -> list[str]:
+    """The printed page numbers ("i", "ii", "1"...) when they are not simply 1, 2, 3..."""
+    try:
+        labels = [str(label) for label in reader.page_labels][:count]
+    except Exception:  # noqa: BLE001 - a damaged label tree must not stop the text
+        return []
+    if len(labels) != count or labels == [str(i + 1) for i in range(count)]:
+        return []
+    return labels
+
+
 def read_pdf(path: Path, data: bytes) -> Extracted:
     """A PDF's text with page starts; a PDF without text is kept with a note that it needs OCR."""
     if not data.lstrip()[:5].startswith(b"%PDF-"):
@@ -46,6 +66,8 @@ def read_pdf(path: Path, data: bytes) -> Extracted:
     if not pages:
         raise fail(path, "the PDF has no pages")
     texts = [normalise_text(p).strip("\n") for p in pages]
+    garbled = [i + 1 for i, t in enumerate(texts) if unreadable(t)]
+    texts = ["" if i + 1 in garbled else t for i, t in enumerate(texts)]
     starts: list[int] = []
     pos = 0
     for t in texts:
@@ -63,6 +85,12 @@ def read_pdf(path: Path, data: bytes) -> Extracted:
     elif blank:
         meta["pages_without_text"] = blank
         note = f"Pages without a text layer (need OCR): {', '.join(map(str, blank[:20]))}"
+    if garbled:
+        # Fonts without a Unicode map give private-use or replacement characters: unquotable.
+        meta["pages_with_unreadable_text"] = garbled
+    labels = _page_labels(reader, len(pages))
+    if labels:
+        meta["page_labels"] = labels
     info: Any = None
     try:
         info = reader.metadata

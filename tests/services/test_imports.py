@@ -117,6 +117,23 @@ def test_arabic_page_with_json_ld_metadata_and_the_address_it_was_saved_from(
     assert src.language == "ar"
 
 
+@pytest.mark.parametrize(
+    ("encoding", "declared"), [("cp1256", "windows-1256"), ("iso8859_6", "iso-8859-6")]
+)
+def test_arabic_page_in_a_legacy_encoding_is_read_without_mojibake(
+    services: Services, tmp_path: Path, encoding: str, declared: str
+) -> None:
+    paragraphs = "".join(f"<p>{ARABIC_PARAGRAPH * 3}</p>" for _ in range(4))
+    html = (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={declared}">'
+        f"<title>مدرسة حلب</title></head><body><article>{paragraphs}</article></body></html>"
+    )
+    path = write(tmp_path, "old-site.html", html.encode(encoding))
+    src = _importer(services).import_file(_case(services), path)
+    assert ARABIC_PARAGRAPH.strip() in services.sources.get_text(src.id)
+    assert src.language == "ar"
+
+
 def test_importing_never_touches_the_network(
     services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -181,6 +198,52 @@ def test_pdf_page_without_text_is_kept_in_the_page_mapping_and_noted(
     assert sum(1 for s in src.page_starts if s <= at) == 3
     assert src.meta["pages_without_text"] == [2]
     assert "need OCR" in src.note
+
+
+def test_pdf_printed_page_numbers_are_kept(services: Services, tmp_path: Path) -> None:
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    for text in ("Foreword.", "Contents.", "Chapter one.", "Chapter two."):
+        c.drawString(72, 700, text)
+        c.showPage()
+    c.addPageLabel(0, style="ROMAN_LOWER")
+    c.addPageLabel(2, style="ARABIC", start=1)
+    c.save()
+    src = _importer(services).import_file(_case(services), write(tmp_path, "b.pdf", buf.getvalue()))
+    assert src.meta["page_labels"] == ["i", "ii", "1", "2"]
+    text = services.sources.get_text(src.id)
+    assert src.page_of(text.index("Chapter two")) == 4  # the index; its label is "2"
+
+
+def test_pdf_with_an_unreadable_text_layer_needs_ocr(services: Services, tmp_path: Path) -> None:
+    # A font without a Unicode map: the text layer gives no letters (here NULs and private-use
+    # characters), so the PDF is kept as a scan would be.
+    import io
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    from services.fonts import static_fonts
+    from services.importers.pdf import unreadable
+
+    pdfmetrics.registerFont(TTFont("SansPUA", str(static_fonts().sans_regular)))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.setFont("SansPUA", 12)
+    for i in range(20):
+        c.drawString(72, 700 - i * 16, "".join(chr(0xE000 + (i * 37 + j) % 400) for j in range(60)))
+    c.showPage()
+    c.save()
+    src = _importer(services).import_file(_case(services), write(tmp_path, "g.pdf", buf.getvalue()))
+    assert "needs OCR" in src.note and src.meta["needs_ocr"] is True
+    assert services.sources.get_text(src.id) == ""
+    assert unreadable("\ue001\ue002\ufffd" * 20)
+    assert not unreadable("A readable page of the minutes, signed by the chair.")
 
 
 def test_pdf_without_text_layer_is_imported_with_a_needs_ocr_note(
