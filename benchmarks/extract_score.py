@@ -66,6 +66,7 @@ def main() -> None:
     for label, subset in (
         ("held-out paragraphs", held_out),
         ("harder held-out paragraphs", load_cases(DATA.with_name("hard.json"))),
+        ("fresh held-out paragraphs", load_cases(DATA.with_name("fresh.json"))),
         ("labelled paragraphs", cases),
         ("with the sample", [*cases, _sample_case()]),
     ):

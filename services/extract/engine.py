@@ -222,8 +222,18 @@ def extract(
         if not ent.role and ent.title_role:
             ent.role = ent.title_role
 
-    paragraph_of = [bisect.bisect_left(newlines, q.open_at) for q in quote_spans]
-    attributions = attribute(text, quote_spans, sents, mentions, paragraph_of)
+    # Titles and nicknames in quotation marks say nothing: only the other marks get a speaker.
+    speakable = [q for q, why in named if not why]
+    paragraph_of = [bisect.bisect_left(newlines, q.open_at) for q in speakable]
+    found = dict(
+        zip(
+            (q.open_at for q in speakable),
+            attribute(text, speakable, sents, mentions, paragraph_of),
+            strict=True,
+        )
+    )
+    nobody = Attribution(None, None, "none", False)
+    attributions = [found.get(q.open_at, nobody) for q in quote_spans]
     dates = find_dates(text, published_on)
     if published_on is None:
         notes.append("no publication date: relative dates (last week, in January) not resolved")

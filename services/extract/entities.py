@@ -40,7 +40,7 @@ ORG_WORDS = frozenset(
         senate tribune journal herald telegraph gazette press reuters bureau directorate
         division regiment corps club federation institution programme program school college
         hospital foundation trust society mission initiative commission frontières
-        frontieres operation"""
+        frontieres operation crescent cross helmets"""
     )
 )
 # Common nouns after a name that make it an organisation ("Asharq al-Awsat newspaper").
@@ -865,6 +865,13 @@ _AR_NOT_NAME = frozenset(
 _AR_ROLE = re.compile(r"\s*[\u060c,]\s*(?P<role>[^\u060c,.:«»\u201c\u201d\n]{3,80})")
 
 
+# Titles before an Arabic name: doctor, sheikh, colonel, brigadier, engineer, mister, madam.
+_AR_TITLES = re.compile(
+    r"^(?:الدكتور|الدكتورة|د\.|الشيخ|العقيد|اللواء|العميد|المهندس|المهندسة|السيد|السيدة|الأستاذ"
+    r"|الأستاذة|الرئيس|النقيب|الرائد)\s+"
+)
+
+
 def find_arabic_speakers(text: str, table: EntityTable, mentions: list[Mention]) -> list[Mention]:
     """Add the people named after an Arabic verb of speech ("قال مظلوم عبدي")."""
     if not any("\u0600" <= c <= "\u06ff" for c in text):
@@ -894,7 +901,12 @@ def find_arabic_speakers(text: str, table: EntityTable, mentions: list[Mention])
         name = m.group("name")
         if name.split()[0] in _AR_NOT_NAME:
             continue
+        title = _AR_TITLES.match(name)
+        if title and len(name) > title.end():
+            s, name = s + title.end(), name[title.end() :]
         ent = table.get_or_add(PERSON, name, (s, e))
+        if title:
+            ent.aliases.append(m.group("name"))
         added.append(Mention(s, e, ent.kind, ent, name))
         taken.add(s, e)
         role = _AR_ROLE.match(text, e)

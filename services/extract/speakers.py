@@ -53,6 +53,10 @@ _PRONOUN = re.compile(
 _OBJECT_GAP = re.compile(
     r"\s*(?:(?:[Tt]he|by|[A-Z][a-z]{1,4}\.|President|Sheikh|General|Colonel|Prime\s+Minister"
     r"|Minister)\s+)*"
+    # "said an official with the Syrian Arab Red Crescent": the organisation speaks.
+    r"(?:(?:an?|one|two|several|the)\s+(?:[a-z]+\s+)?(?:officials?|spokes(?:man|woman|person)|"
+    r"sources?|members?|employees?|workers?|representatives?)\s+(?:with|of|from|for|at|in)\s+"
+    r"(?:the\s+)?)?"
 )
 _PERSON_NOUNS = frozenset({"spokesman", "spokeswoman", "official", "commander"})
 
@@ -157,6 +161,11 @@ class _Resolver:
         verbs = [m for m in _SPEECH.finditer(text, a, b) if not self.in_quote(m.start())]
         verbs += [m for m in _AR_SPEECH.finditer(text, a, b) if not self.in_quote(m.start())]
         if not verbs:
+            # "Her neighbour, Khalil Osman, disagreed: “…”": a colon introduces the quote.
+            if not after and text[a:b].rstrip().endswith(":"):
+                for m in self.mentions_in(a, b):
+                    if m.kind == PERSON or m.start - a < 5:
+                        return (m.entity, (m.start, m.end)), False
             return None, False
         verbs.sort(key=lambda m: m.start())
         # After a quote the first verb counts; before it, the nearest one.
