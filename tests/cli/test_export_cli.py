@@ -66,6 +66,11 @@ def test_the_issue_command_writes_both_formats(db: str, tmp_path: Path) -> None:
     assert all(f.is_file() and f.parent == out for f in files)
     assert files[0].name == "deir-ez-zor-campaign-brief.pdf"
     assert "100% Done" in run.stderr  # progress lines go to stderr
+    # What leaves the machine is listed before the files are written.
+    shown = run.stderr.index("The files will show:")
+    assert shown < run.stderr.index("Case read")
+    assert "person: a local official (confidential)" in run.stderr
+    assert "person: Siyamend Ali" in run.stderr
     text = flat(pdftotext(files[0]))
     assert "Only verified quotes are included." in text
     assert "Our forces have already arrested over 30 terrorists" in text  # verified

@@ -124,6 +124,12 @@ def cmd_export(args: argparse.Namespace, svc: Services) -> int:
             protected = sum(1 for i in items if i.confidential)
             print(f"{protected} confidential {'entry' if protected == 1 else 'entries'} redacted.")
         return 0
+    if not (args.quiet or args.json):
+        # What the files will reveal, before anything is written (stderr: stdout lists files).
+        items = ex.precheck(case.id, options)
+        print("The files will show:", file=sys.stderr)
+        for item in items:
+            print(f"  {item.line()}", file=sys.stderr)
     result = ex.export(case.id, options, args.out, formats, _Progress(args.quiet or args.json))
     if args.json:
         print_json({"files": [str(f) for f in result.files], "quotes": result.quotes})
