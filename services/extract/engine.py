@@ -34,7 +34,7 @@ from services.extract.model import (
 )
 from services.extract.places import PlaceFinder
 from services.extract.quotes import QuoteSpan, find_quotes
-from services.extract.speakers import Attribution, attribute
+from services.extract.speakers import SPEECH_VERBS, Attribution, attribute
 from services.extract.text import Intervals, SentenceIndex, Span, in_range, sentences
 
 # Words before a quotation mark that make it a name, a title or a scare quote, not a quote.
@@ -54,7 +54,11 @@ _TITLE_CUE_AFTER = re.compile(
 )
 _WORDS = re.compile(r"\w+")
 _DEFAULT_SAID_DAYS = 7  # a quote with no date of its own: the week before publication
-_SPEECH_NEAR = re.compile(r"\b(?:said|says|told|added|according)\b", re.IGNORECASE)
+_SPEECH_VERB = re.compile(
+    rf"\b(?:{SPEECH_VERBS})\b|(?<!\w)(?:و|ف)?(?:قال|قالت|أضاف|أضافت|صرح|أكد|أكدت|أوضح|أعلن|أعلنت)(?!\w)",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(r"\b(?:who|whose|which|when|where|after|before|since|while)\b|[;(]")
 
 
 def _paragraph_index(text: str) -> list[int]:
@@ -129,15 +133,23 @@ def _is_partial(text: str, q: QuoteSpan, sentence: Span) -> bool:
 
 
 def _said_date(
+    text: str,
     sentence: Span,
     quoted: Intervals,
     dates: Sequence[DateMention],
     date_starts: Sequence[int],
     published: dt.date | None,
 ) -> PartialDate | None:
-    for d in dates[in_range(date_starts, *sentence)]:
-        if not quoted.inside(d.start):
-            return d.date
+    """When a quote was said: a date beside its verb of speech, else about the week before."""
+    candidates = [d for d in dates[in_range(date_starts, *sentence)] if not quoted.inside(d.start)]
+    if candidates:
+        verbs = [v for v in _SPEECH_VERB.finditer(text, *sentence) if not quoted.inside(v.start())]
+        for d in candidates:
+            for v in verbs:
+                a, b = (v.end(), d.start) if v.end() <= d.start else (d.end, v.start())
+                # "said Amal Kurdi, whose son was detained in 2017": not when it was said.
+                if b - a <= 80 and not _CLAUSE_BREAK.search(text, a, b):
+                    return d.date
     if published is None:
         return None
     return PartialDate.between(
@@ -262,7 +274,7 @@ def extract(
                 text=body,
                 speaker_key=a.speaker.key if a.speaker else None,
                 speaker_span=a.span,
-                said=_said_date(sent, quoted, dates, date_starts, published_on),
+                said=_said_date(text, sent, quoted, dates, date_starts, published_on),
                 partial=_is_partial(text, q, sent),
                 language="ar" if is_arabic(body) else language,
             )
