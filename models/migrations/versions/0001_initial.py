@@ -525,6 +525,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_quotes_case_id"), ["case_id"], unique=False)
         batch_op.create_index("ix_quotes_case_said", ["case_id", "said_start"], unique=False)
         batch_op.create_index("ix_quotes_case_speaker", ["case_id", "speaker_id"], unique=False)
+        batch_op.create_index(
+            "ix_quotes_case_order", ["case_id", "source_id", "start_offset", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_quotes_case_speaker_order",
+            ["case_id", "speaker_id", "source_id", "start_offset", "id"],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_quotes_source_id"), ["source_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_quotes_speaker_id"), ["speaker_id"], unique=False)
 
@@ -750,6 +758,8 @@ def downgrade() -> None:
     with op.batch_alter_table("quotes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quotes_speaker_id"))
         batch_op.drop_index(batch_op.f("ix_quotes_source_id"))
+        batch_op.drop_index("ix_quotes_case_speaker_order")
+        batch_op.drop_index("ix_quotes_case_order")
         batch_op.drop_index("ix_quotes_case_speaker")
         batch_op.drop_index("ix_quotes_case_said")
         batch_op.drop_index(batch_op.f("ix_quotes_case_id"))
