@@ -67,6 +67,7 @@ def main() -> None:
         ("held-out paragraphs", held_out),
         ("harder held-out paragraphs", load_cases(DATA.with_name("hard.json"))),
         ("fresh held-out paragraphs", load_cases(DATA.with_name("fresh.json"))),
+        ("second fresh held-out paragraphs", load_cases(DATA.with_name("fresh2.json"))),
         ("labelled paragraphs", cases),
         ("with the sample", [*cases, _sample_case()]),
     ):

@@ -40,7 +40,7 @@ ORG_WORDS = frozenset(
         senate tribune journal herald telegraph gazette press reuters bureau directorate
         division regiment corps club federation institution programme program school college
         hospital foundation trust society mission initiative commission frontières
-        frontieres operation crescent cross helmets"""
+        frontieres operation crescent cross helmets house"""
     )
 )
 # Common nouns after a name that make it an organisation ("Asharq al-Awsat newspaper").

@@ -57,6 +57,13 @@ _OBJECT_GAP = re.compile(
     r"(?:(?:an?|one|two|several|the)\s+(?:[a-z]+\s+)?(?:officials?|spokes(?:man|woman|person)|"
     r"sources?|members?|employees?|workers?|representatives?)\s+(?:with|of|from|for|at|in)\s+"
     r"(?:the\s+)?)?"
+    # "according to a statement from the Iranian Foreign Ministry"
+    r"(?:(?:an?|the)\s+(?:[a-z]+\s+)?(?:statement|report|communiqu[eé]|post|tweet|letter)\s+"
+    r"(?:from|by|of|issued\s+by)\s+(?:the\s+)?)?"
+    # "said the group’s commander, Abu Hatem Shaqra"
+    r"(?:(?:the|its|their|his|her)\s+(?:[\w-]+[\u2019']s\s+)?(?:[a-z-]+\s+){0,2}"
+    r"(?:commander|spokes(?:man|woman|person)|leader|head|chief|director|official|envoy|"
+    r"minister|adviser|advisor|founder|deputy|lawyer)\s*,?\s+)?"
 )
 _PERSON_NOUNS = frozenset({"spokesman", "spokeswoman", "official", "commander"})
 
@@ -145,10 +152,9 @@ class _Resolver:
         window = min(b, verb_end + 80)
         ms = self.mentions_in(verb_end, window)
         p = _PRONOUN.search(text, verb_end, window)
-        if ms and (p is None or ms[0].start < p.start()):
-            gap = text[verb_end : ms[0].start]
-            if _OBJECT_GAP.fullmatch(gap):
-                return ms[0].entity, (ms[0].start, ms[0].end)
+        # The gap may hold "the group’s commander, ": a name after it still wins.
+        if ms and _OBJECT_GAP.fullmatch(text[verb_end : ms[0].start]):
+            return ms[0].entity, (ms[0].start, ms[0].end)
         if p is not None and re.fullmatch(r"\s*", text[verb_end : p.start()]):
             return self.pronoun(p)
         return None
@@ -178,9 +184,11 @@ class _Resolver:
                 got = self._subject(a, v.start())
                 if got is not None and got[0] is not None:
                     return got, True
-            got = self._object(v.end(), b)
-            if got is not None and got[0] is not None:
-                return got, True
+            # "told VOA": after "told" comes who was told, not who spoke.
+            if not v.group().lower().startswith(("told", "tell")):
+                got = self._object(v.end(), b)
+                if got is not None and got[0] is not None:
+                    return got, True
             if v.re is _AR_SPEECH:
                 # Arabic puts the role first: "قال المتحدث باسم التحالف واين ماروتو".
                 window = min(b, v.end() + 80)
