@@ -97,7 +97,7 @@ class ImportResult:
     notices: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class ImportSummary:
     """What an import of several files did.
 
@@ -111,12 +111,35 @@ class ImportSummary:
         cancelled: Whether the user stopped the import before the end.
     """
 
+    imported: tuple[SourceDTO, ...] = ()
+    attachments: tuple[SourceDTO, ...] = ()
+    duplicates: tuple[tuple[str, str], ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()
+    notices: tuple[tuple[str, str], ...] = ()
+    cancelled: bool = False
+
+
+@dataclass
+class _Tally:
+    """An :class:`ImportSummary` being filled in."""
+
     imported: list[SourceDTO] = field(default_factory=list)
     attachments: list[SourceDTO] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     notices: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
+
+    def freeze(self) -> ImportSummary:
+        """The finished summary."""
+        return ImportSummary(
+            tuple(self.imported),
+            tuple(self.attachments),
+            tuple(self.duplicates),
+            tuple(self.failed),
+            tuple(self.notices),
+            self.cancelled,
+        )
 
 
 def _fields(got: Extracted, text: str) -> dict[str, Any]:
@@ -288,7 +311,7 @@ class ImportService(Service):
         files imported so far. Safe to call from a worker thread: the call has its own sessions.
         """
         progress = progress or NoProgress()
-        summary = ImportSummary()
+        summary = _Tally()
         files = _expand(paths)
         batch = _Batch(self.sessions, summary, case_id)
         try:
@@ -311,7 +334,7 @@ class ImportService(Service):
         finally:
             batch.close()
         progress.report(1.0, "done")
-        return summary
+        return summary.freeze()
 
     def import_paths(
         self, case_id: int, paths: Sequence[Path | str], progress: Progress | None = None
@@ -356,9 +379,7 @@ def _where(s: Session, case_id: int, sha256: str) -> tuple[int | None, list[int]
 class _Batch:
     """Files stored in one transaction, each under its own savepoint, committed together."""
 
-    def __init__(
-        self, sessions: sessionmaker[Session], summary: ImportSummary, case_id: int
-    ) -> None:
+    def __init__(self, sessions: sessionmaker[Session], summary: _Tally, case_id: int) -> None:
         self.sessions = sessions
         self.summary = summary
         self.case_id = case_id

@@ -424,7 +424,7 @@ def test_same_bytes_in_another_case_is_added_sharing_the_stored_file(
     _importer(services).import_file(one, path)
     summary = _importer(services).import_files(two, [path])
     assert len(summary.imported) == 1
-    assert summary.notices == [
+    assert list(summary.notices) == [
         (
             str(path),
             f"a.txt: already in another case (case {one}); added to this case too, "
@@ -469,7 +469,7 @@ def test_a_folder_with_good_bad_and_duplicate_files(services: Services, tmp_path
     summary = _importer(services).import_files(case, [folder], progress)
     assert [s.file_name for s in summary.imported] == ["a.txt", "b.html", "e.docx"]
     assert [Path(p).name for p, _ in summary.duplicates] == ["d.txt"]
-    assert summary.failed == [
+    assert list(summary.failed) == [
         (str(folder / "c.pdf"), "c.pdf: the PDF is damaged or truncated and cannot be read")
     ]
     assert progress.reports[-1] == (1.0, "done")

@@ -77,7 +77,7 @@ def _expect_refused(services: Services, case: int, path: Path, *fragments: str) 
     """Import ``path`` both ways; check one clear line naming the file and an unchanged store."""
     before = _counts(services)
     summary = services.imports.import_files(case, [path])
-    assert summary.imported == [] and summary.duplicates == []
+    assert summary.imported == () and summary.duplicates == ()
     assert len(summary.failed) == 1
     failed_path, message = summary.failed[0]
     assert failed_path == str(path)
@@ -182,7 +182,7 @@ def test_wrong_extension_with_readable_content_is_imported_with_a_notice(
     (src,) = summary.imported
     assert src.media_type == "application/pdf" and src.page_starts == (0,)
     assert "approved the contract" in services.sources.get_text(src.id)
-    assert summary.notices == [
+    assert list(summary.notices) == [
         (str(path), "minutes.eml: The file name says an email (.eml) but it is a PDF.")
     ]
 
@@ -260,7 +260,7 @@ def test_a_failure_part_way_through_an_email_leaves_nothing_behind(
     monkeypatch.setattr(SourceService, "_add", add_then_break)
     before = _counts(services)
     summary = services.imports.import_files(case, [path])
-    assert summary.failed == [(str(path), "two.txt: the store refused it (simulated)")]
+    assert summary.failed == ((str(path), "two.txt: the store refused it (simulated)"),)
     assert len(calls) == 3
     assert _counts(services) == before
 
