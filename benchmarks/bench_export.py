@@ -206,14 +206,19 @@ def bare_docx(doc: Document, path: Path) -> None:
     d.save(str(path))
 
 
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    """Median seconds over ``repeat`` runs."""
-    runs = []
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Median wall-clock and CPU seconds over ``repeat`` runs (CPU is steadier on a busy box)."""
+    walls, cpus = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs)
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def _fmt(t: tuple[float, float]) -> str:
+    return f"{t[0]:6.2f} s ({t[1]:5.2f} s CPU)"
 
 
 def main() -> None:
@@ -250,13 +255,15 @@ def main() -> None:
         pages = len(PdfReader(out / "d.pdf").pages)
         svc.close()
     cpus = os.cpu_count()
-    print(f"dossier: {quotes} quotes, {args.sources} sources, {pages} PDF pages; {cpus} CPUs")
-    print(f"read + build + redact          {build:6.2f} s")
-    print(f"PDF  (Sourcebook)              {pdf:6.2f} s   bare reportlab  {bare_pdf:6.2f} s")
-    print(f"     ratio                     {pdf / bare_pdf:6.2f} x")
-    print(f"DOCX (Sourcebook)              {docx_t:6.2f} s   bare python-docx {bare_dx:6.2f} s")
-    print(f"     ratio                     {docx_t / bare_dx:6.2f} x")
-    print(f"export() both formats, end to end {whole:6.2f} s")
+    load = os.getloadavg()[0]
+    print(f"dossier: {quotes} quotes, {args.sources} sources, {pages} PDF pages")
+    print(f"{cpus} CPUs, load average {load:.1f}; median of {args.repeat}")
+    print(f"read + build + redact      {_fmt(build)}")
+    print(f"PDF  Sourcebook            {_fmt(pdf)}   bare reportlab   {_fmt(bare_pdf)}")
+    print(f"     ratio (CPU)           {pdf[1] / bare_pdf[1]:6.2f} x")
+    print(f"DOCX Sourcebook            {_fmt(docx_t)}   bare python-docx {_fmt(bare_dx)}")
+    print(f"     ratio (CPU)           {docx_t[1] / bare_dx[1]:6.2f} x")
+    print(f"export() both formats      {_fmt(whole)}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ paste, search) gives back the logical text rather than the shaped glyphs' privat
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -113,6 +114,25 @@ def _make_bidi_text() -> type:
 
     mirror.update(MIRRORED)
 
+    # Briefs repeat names and phrases: shaping and measuring a word once is enough.
+    @functools.lru_cache(maxsize=20000)
+    def _shaped(text: str, font: str, size: float) -> tuple[Any, float]:
+        s = shapeStr(text, font, size)
+        data = getattr(s, "__shapeData__", None)
+        if data is None:  # HarfBuzz changed nothing: plain string
+            return s, float(pdfmetrics.stringWidth(text, font, size))
+        return s, float(sum(d.x_advance for d in data) * size / 1000)
+
+    @functools.lru_cache(maxsize=20000)
+    def _measured(text: str, base: int, latin: str, arabic: str, size: float) -> float:
+        total = 0.0
+        for r in visual_runs(text, base, arabic_has):
+            if r.arabic:
+                total += _shaped(r.text, arabic, size)[1]
+            else:
+                total += float(pdfmetrics.stringWidth(r.text, latin, size))
+        return total
+
     class BidiText(Flowable):  # type: ignore[misc]
         """A paragraph of mixed left-to-right and right-to-left text, without markup.
 
@@ -162,23 +182,12 @@ def _make_bidi_text() -> type:
 
         # --- Measuring
 
-        def _run_width(self, text: str, arabic: bool) -> float:
-            if arabic:
-                return self._shape(text)[1]
-            return float(pdfmetrics.stringWidth(text, self.latin, self.size))
-
         def _shape(self, text: str) -> tuple[Any, float]:
             """The text shaped in the Arabic face (visual order) and its width."""
-            s = shapeStr(text, self.arabic, self.size)
-            data = getattr(s, "__shapeData__", None)
-            if data is None:  # HarfBuzz changed nothing: plain string
-                return s, float(pdfmetrics.stringWidth(text, self.arabic, self.size))
-            return s, float(sum(d.x_advance for d in data) * self.size / 1000)
+            return _shaped(text, self.arabic, self.size)
 
         def _measure(self, text: str) -> float:
-            return sum(
-                self._run_width(r.text, r.arabic) for r in visual_runs(text, self.base, arabic_has)
-            )
+            return _measured(text, self.base, self.latin, self.arabic, self.size)
 
         def _break(self, width: float) -> list[str]:
             lines: list[str] = []
