@@ -291,9 +291,8 @@ def extract(
         if not entry[1] or entry[1][-1][1] <= s:
             entry[1].append((s, e))
     proposed_places: list[ProposedPlace] = []
-    place_key_of: dict[str, str] = {}
     place_spans: list[tuple[int, int, str]] = []
-    for pkey, (name, spans) in place_found.items():
+    for name, spans in place_found.values():
         k = f"p{len(proposed_places) + 1}"
         kp = finder.known(name)
         proposed_places.append(
@@ -304,7 +303,6 @@ def extract(
                 matched_place_id=kp.id if kp else None,
             )
         )
-        place_key_of[pkey] = k
         place_spans.extend((s, e, k) for s, e in spans)
     place_spans.sort()
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from services.extract.matching import KnownName, NameIndex, is_arabic, name_key, token_keys
+from services.extract.matching import KnownName, NameIndex, arabic_pattern, name_key, token_keys
 from services.extract.text import ABBREVIATIONS, Intervals, Span, in_range
 from services.textnorm import fold
 
@@ -160,6 +160,7 @@ _PARTICLES = frozenset(
 _JOINERS = frozenset({"of", "for", "de", "bin", "ibn", "bint", "van", "von", "der", "du", "da"})
 _PRONOUNS = {"he": PERSON, "she": PERSON, "it": ORGANISATION}
 
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}(?:-[\w’']+)*|[^\W\d_][\w’'\-]*\.?")
 _ACRONYM_DEF = re.compile(r"\s*\((?P<acr>[A-Z][A-Za-z]{0,2}[A-Z][A-Za-z]{0,5}|[A-Z]{2,8})\)")
 _ALLCAPS = re.compile(r"^[A-Z][A-Z0-9&]{1,7}$")
@@ -388,10 +389,9 @@ def chunks(text: str) -> list[_Chunk]:
         if not tok:
             continue
         s, e = m.start(), m.start() + len(tok)
-        gap = text[cur[-1][1] : s] if cur else " "
-        joined = gap == " " or (gap == "" and False)
         low = tok.lower()
-        if cur and not joined:
+        # Only words one space apart make a name: a comma, a line end or a dash break it.
+        if cur and text[cur[-1][1] : s] != " ":
             flush()
         if (
             _is_namey(tok)
@@ -405,8 +405,8 @@ def chunks(text: str) -> list[_Chunk]:
             cur.append((s, e, tok))
         else:
             flush()
-        if m.group().endswith(".") and tok.endswith(".") is False and cur:
-            flush()  # a full stop ends the run
+        if cur and m.group().endswith(".") and not tok.endswith("."):
+            flush()  # a full stop (not an abbreviation's) ends the run
     flush()
     return out
 
@@ -626,12 +626,8 @@ def _merge_nicknames(
 
 def _find_arabic_known(text: str, table: EntityTable, mentions: list[Mention]) -> None:
     """Case people and organisations named in Arabic script (no capitals to find them by)."""
-    if not any("\u0600" <= c <= "\u06ff" for c in text[:20000]) and not any(
-        "\u0600" <= c <= "\u06ff" for c in text
-    ):
+    if not _ARABIC_LETTER.search(text):
         return
-    from services.extract.matching import arabic_pattern
-
     taken = Intervals()
     for name, known in table.known.arabic_names():
         if known.kind == PLACE:
@@ -874,7 +870,7 @@ _AR_TITLES = re.compile(
 
 def find_arabic_speakers(text: str, table: EntityTable, mentions: list[Mention]) -> list[Mention]:
     """Add the people named after an Arabic verb of speech ("قال مظلوم عبدي")."""
-    if not any("\u0600" <= c <= "\u06ff" for c in text):
+    if not _ARABIC_LETTER.search(text):
         return mentions
     taken = Intervals([(m.start, m.end) for m in mentions])
     added = list(mentions)
@@ -918,8 +914,3 @@ def find_arabic_speakers(text: str, table: EntityTable, mentions: list[Mention])
                 ent.affiliation = inside[0].entity
     added.sort(key=lambda x: x.start)
     return added
-
-
-def script_of(text: str) -> str:
-    """``ar`` for Arabic-script text, else ``""``."""
-    return "ar" if is_arabic(text) else ""
