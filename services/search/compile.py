@@ -8,13 +8,15 @@ conditions combined with the filters.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from models.dates import Precision
 from models.entities import Quote, Source, quote_places, quote_tags, source_people, source_places
 from models.entities import source_tags as source_tags_t
 from services.search.query import And, Filter, Node, Not, Or, Text, tokens
@@ -249,13 +251,13 @@ class Compiler:
         if f.name == "said":
             assert f.dates is not None
             lo, hi = f.dates
-            start = t.c.said_start if quote else t.c.published_on
-            end = sa.func.coalesce(t.c.said_end, t.c.said_start) if quote else t.c.published_on
-            parts: list[ColumnElement[bool]] = [start.is_not(None)]
+            if quote:
+                return _said_overlaps(t, lo, hi)
+            parts: list[ColumnElement[bool]] = [t.c.published_on.is_not(None)]
             if hi is not None:
-                parts.append(start <= hi)
+                parts.append(t.c.published_on <= hi)
             if lo is not None:
-                parts.append(end >= lo)
+                parts.append(t.c.published_on >= lo)
             return sa.and_(*parts)
         if f.name == "source":
             if f.value.isdigit():
@@ -397,6 +399,43 @@ class PgCompiler(Compiler):
     def title_cond(self, words: tuple[str, ...], prefix: bool) -> ColumnElement[bool]:
         """Sources whose weight-A part (title, author, publisher) holds the phrase."""
         return _ts_match("sources", self.phrase(Text(words, prefix), "A"))
+
+
+# The longest a date of each precision can last (days); RANGE and APPROXIMATE have no bound.
+_SPANS = (
+    ((Precision.DAY,), 0),
+    ((Precision.EARLY_MONTH, Precision.MID_MONTH, Precision.LATE_MONTH, Precision.MONTH), 31),
+    ((Precision.YEAR,), 366),
+)
+
+
+def _said_overlaps(t: Any, lo: dt.date | None, hi: dt.date | None) -> ColumnElement[bool]:
+    """Quotes whose date (start..end) overlaps lo..hi, in a form the date index can serve.
+
+    "Ends on or after lo" alone cannot use an index on the start: for an old month it would
+    read most of the table. Each precision bounds how long a date lasts, so the start is at
+    least lo minus that span; one index range per precision (``search_quotes_said``).
+    """
+    start = t.c.said_start
+    if lo is None:
+        return sa.and_(start.is_not(None), start <= hi)
+    end = sa.func.coalesce(t.c.said_end, start)
+    overlap = [end >= lo] + ([start <= hi] if hi is not None else [])
+    branches = [
+        sa.select(t.c.id).where(
+            t.c.said_precision.in_(precisions),
+            start >= lo - dt.timedelta(days=span),
+            *overlap,
+        )
+        for precisions, span in _SPANS
+    ]
+    unbounded = sa.or_(
+        t.c.said_precision.is_(None),
+        t.c.said_precision.in_((Precision.RANGE, Precision.APPROXIMATE)),
+    )
+    branches.append(sa.select(t.c.id).where(unbounded, start.is_not(None), *overlap))
+    within: ColumnElement[bool] = t.c.id.in_(sa.union_all(*branches))
+    return within
 
 
 def compiler_for(dialect: str, kind: Kind, resolver: Resolver) -> Compiler:

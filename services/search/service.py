@@ -64,6 +64,7 @@ GroupBy = Literal["speaker", "source"] | None
 
 RANK_CAP = 1_000  # text matches ranked in full; above this, newest first
 FILTER_FIRST_CAP = 3_000  # rows a filter may select for the filter-first plan (SQLite)
+SET_CAP = 30_000  # rows a filter may select to be applied as a set of ids (SQLite)
 COUNT_CAP = 10_000  # matches counted before a total becomes "at least"
 MAX_LIMIT = 10_000  # hits per page
 BATCH_MAX_LINES = 5_000
@@ -476,46 +477,57 @@ class SearchService(Service):
         match = sa.literal_column(fts_name).op("MATCH")(sa.bindparam("fts_m", c.match))
         weights = (1.0, 0.5) if kind == "quote" else (2.0, 1.0)
         bm25 = sa.func.bm25(sa.literal_column(fts_name), *weights)
-        joined = fts.join(table, table.c.id == fts.c.rowid)
+        if case_id is not None and _only_case(s) == case_id:
+            base = []  # the one case of the store: no need to look rows up for their case
         # An upper bound of the matches, from the index alone (cheap; stops at COUNT_CAP).
         text_n = _capped_count(s, sa.select(fts.c.rowid).where(match))
-        if c.conds:
-            where = base + c.conds
-            filter_n = _capped_count(s, sa.select(table.c.id).where(*where), FILTER_FIRST_CAP)
-            if filter_n <= FILTER_FIRST_CAP and filter_n < text_n:
+        where = base + c.conds
+        filter_n = 0
+        if where:
+            filter_n = _capped_count(s, sa.select(table.c.id).where(*where), SET_CAP)
+            if c.conds and filter_n <= FILTER_FIRST_CAP and filter_n < text_n:
                 return self._sqlite_filter_first(
                     s, table, fts_name, where, c, leaves, limit, offset
                 )
+        # Three ways to apply the filters while reading the text index newest first: none; the
+        # filtered ids as a set (no row lookups: best for a selective filter); or a join to
+        # the table (best when most rows pass, so few are read before the page is full).
+        sel = sa.select(table.c.id, bm25) if text_n <= RANK_CAP else sa.select(table.c.id)
+        if not where:
+            stmt = sel.with_only_columns(fts.c.rowid, *sel.selected_columns[1:]).where(match)
+            key = fts.c.rowid
+        elif filter_n <= SET_CAP:
+            # "+ 0": a plain rowid IN (...) would be handed to FTS5, one lookup per id.
+            restrict = (fts.c.rowid + 0).in_(sa.select(table.c.id).where(*where))
+            stmt = sel.with_only_columns(fts.c.rowid, *sel.selected_columns[1:]).where(
+                match, restrict
+            )
+            key = fts.c.rowid
         else:
-            where = base
-        if text_n <= RANK_CAP:
-            rows = s.execute(
-                sa.select(table.c.id, bm25)
-                .select_from(joined)
+            # NOT INDEXED: start from the text index; with an index on a filtered column SQLite
+            # would start there and look every row up in FTS5 (MACHINE-NOTES).
+            stmt = (
+                sel.select_from(fts.join(table, table.c.id == fts.c.rowid))
                 .where(match, *where)
-                .order_by(bm25, table.c.id.desc())
-            ).all()
+                .with_hint(table, "NOT INDEXED", "sqlite")
+            )
+            key = table.c.id
+        if text_n <= RANK_CAP:
+            rows = s.execute(stmt.order_by(bm25, key.desc())).all()
             ids = [int(r[0]) for r in rows]
             scores = {int(r[0]): -float(r[1]) for r in rows}
             return _KindResult(
                 ids[offset : offset + limit], scores, len(ids), True, True, c.extra_leaves
             )
-        ids = list(
-            s.execute(
-                sa.select(table.c.id)
-                .select_from(joined)
-                .where(match, *where)
-                .order_by(fts.c.rowid.desc())
-                .limit(limit)
-                .offset(offset)
+        ids = [
+            int(i)
+            for i in s.execute(
+                stmt.order_by(fts.c.rowid.desc()).limit(limit).offset(offset)
             ).scalars()
-        )
+        ]
         if where:
-            # Filtered or one case among several: the index's count is only an upper bound.
-            single_case = not c.conds and case_id is not None and _case_count(s) <= 1
-            exact = single_case and text_n <= COUNT_CAP
-            total = text_n if single_case else max(offset + len(ids), 0)
-            return _KindResult(ids, {}, min(total, COUNT_CAP), exact, False, c.extra_leaves)
+            # Filtered: the index's count is only an upper bound; say "at least".
+            return _KindResult(ids, {}, offset + len(ids), False, False, c.extra_leaves)
         return _KindResult(
             ids, {}, min(text_n, COUNT_CAP), text_n <= COUNT_CAP, False, c.extra_leaves
         )
@@ -756,8 +768,11 @@ def _capped_count(s: Session, stmt: sa.Select[Any], cap: int = COUNT_CAP) -> int
     return int(s.execute(sa.select(sa.func.count()).select_from(sub)).scalar() or 0)
 
 
-def _case_count(s: Session) -> int:
-    return int(s.execute(sa.select(sa.func.count()).select_from(Case.__table__)).scalar() or 0)
+def _only_case(s: Session) -> int | None:
+    """The id of the store's only case, or None when it holds several (or none)."""
+    c = Case.__table__
+    n, first = s.execute(sa.select(sa.func.count(), sa.func.min(c.c.id))).one()
+    return int(first) if n == 1 else None
 
 
 def _batch_query(line: str) -> str:

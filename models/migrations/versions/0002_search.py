@@ -260,20 +260,33 @@ def pg_drop_indexes() -> list[str]:
     return [f"DROP INDEX IF EXISTS search_{t}_vec" for t in _PG_VEC]
 
 
+# Dates by precision, so that "said between" can read a few index ranges (services.search).
+SAID_INDEX = (
+    "CREATE INDEX IF NOT EXISTS search_quotes_said "
+    "ON quotes (said_precision, said_start, said_end, case_id)"
+)
+# kind:pdf reads sources by kind; without it, every (large) source row is read.
+KIND_INDEX = "CREATE INDEX IF NOT EXISTS search_sources_kind ON sources (kind, case_id)"
+
+
 def upgrade() -> None:
     """Create the search structures for this engine and index existing rows."""
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         for stmt in [*sqlite_tag_column(), *sqlite_tables(), *sqlite_triggers(), *sqlite_rebuild()]:
             op.execute(stmt)
+        op.execute(SAID_INDEX)
+        op.execute(KIND_INDEX)
     elif dialect == "postgresql":
-        for stmt in [*pg_columns(), *pg_indexes()]:
+        for stmt in [*pg_columns(), *pg_indexes(), SAID_INDEX, KIND_INDEX]:
             op.execute(stmt)
 
 
 def downgrade() -> None:
     """Drop the search structures."""
     dialect = op.get_bind().dialect.name
+    op.execute("DROP INDEX IF EXISTS search_quotes_said")
+    op.execute("DROP INDEX IF EXISTS search_sources_kind")
     if dialect == "sqlite":
         for stmt in sqlite_drop_triggers():
             op.execute(stmt)
