@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy import select
 
 from models.entities import Person, Place, Source
@@ -35,6 +37,17 @@ class ExtractionService(Service):
                 src.language,
                 src.case_id,
             )
+            note = ""
+            if published is None:
+                # Relative dates need a reference day: the day the source was fetched or added.
+                when = src.retrieved_at or src.created_at
+                if when is not None:
+                    published = when.date()
+                    how = "retrieved" if src.retrieved_at else "added to the case"
+                    note = (
+                        f"no publication date: relative dates (last week, in January) were "
+                        f"resolved against {published.isoformat()}, the day the source was {how}"
+                    )
             known: list[KnownName] = [
                 KnownName(p.id, p.name, tuple(a.name for a in p.aliases), p.kind.value)
                 for p in s.scalars(select(Person).where(Person.case_id == case_id))
@@ -43,10 +56,13 @@ class ExtractionService(Service):
                 KnownName(p.id, p.name, tuple(a.name for a in p.aliases), "place")
                 for p in s.scalars(select(Place).where(Place.case_id == case_id))
             ]
-        return extract(
+        result = extract(
             text,
             source_id=source_id,
             published_on=published,
             language=language,
             known=known,
         )
+        if note:
+            result = dataclasses.replace(result, notes=(note, *result.notes))
+        return result

@@ -176,6 +176,17 @@ def test_service_matches_the_case_people_and_places(services: Services) -> None:
     assert len(services.quotes.list(case.id)) == before
 
 
+def test_without_publication_date_dates_resolve_against_the_day_added(services: Services) -> None:
+    case = services.cases.create("No date")
+    source = services.sources.add(
+        case.id, text="“We will stay,” Omar Khalil said last week.", title="Undated"
+    )
+    x = services.extraction.propose(source.id)
+    added = source.created_at.date()
+    assert x.quotes[0].said is not None and x.quotes[0].said.end < added
+    assert x.notes and added.isoformat() in x.notes[0]
+
+
 def test_unknown_source_is_a_domain_error(services: Services) -> None:
     from services.errors import NotFoundError
 
