@@ -129,6 +129,13 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("ar_dmy", re.compile(rf"(?P<day>[0-3]?\d)\s+{_AR_MONTH}(?:\s+{_YEAR})?")),
+    (
+        "ar_part",
+        re.compile(
+            rf"(?P<part>أواخر|أوائل|مطلع|بداية|منتصف|أواسط|نهاية)\s+(?:شهر\s+)?{_AR_MONTH}"
+            rf"(?:\s+(?:من\s+)?(?:عام\s+)?{_YEAR})?"
+        ),
+    ),
     ("ar_my", re.compile(rf"{_AR_MONTH}\s+(?:من\s+)?(?:عام\s+)?{_YEAR}")),
     ("ar_m", re.compile(rf"(?:في|خلال|منذ)\s+(?:شهر\s+)?{_AR_MONTH}(?!\w)")),
     ("ar_y", re.compile(rf"(?:في|منذ|عام)\s+(?:عام\s+)?{_YEAR}")),
@@ -170,9 +177,9 @@ def _recent_year(month: int, published: dt.date | None) -> int | None:
 
 def _part(word: str) -> str:
     w = " ".join(word.lower().split())
-    if w in ("early", "the beginning of", "the start of"):
+    if w in ("early", "the beginning of", "the start of", "أوائل", "مطلع", "بداية"):
         return "early"
-    if w in ("mid", "the middle of"):
+    if w in ("mid", "the middle of", "منتصف", "أواسط"):
         return "mid"
     return "late"
 
@@ -245,7 +252,7 @@ def _resolve(kind: str, m: re.Match[str], pub: dt.date | None) -> PartialDate | 
         if year is None or not 1 <= day <= calendar.monthrange(year, month)[1]:
             return None
         return PartialDate.day(year, month, day)
-    if kind == "part":
+    if kind in ("part", "ar_part"):
         month = _month_no(g["month"])
         year = int(g["year"]) if g.get("year") else _recent_year(month, pub)
         return None if year is None else PartialDate.month(year, month, _part(g["part"]))

@@ -58,6 +58,9 @@ _SPEECH_VERB = re.compile(
     rf"\b(?:{SPEECH_VERBS})\b|(?<!\w)(?:و|ف)?(?:قال|قالت|أضاف|أضافت|صرح|أكد|أكدت|أوضح|أعلن|أعلنت)(?!\w)",
     re.IGNORECASE,
 )
+_DATE_PREP = re.compile(
+    r"(?:\b(?:[Ii]n|[Oo]n|[Ss]ince|[Dd]uring|[Bb]y|[Oo]f)|(?<!\w)(?:في|منذ|خلال))\s*$"
+)
 _CLAUSE_BREAK = re.compile(r"\b(?:who|whose|which|when|where|after|before|since|while)\b|[;(]")
 
 
@@ -160,7 +163,7 @@ def _said_date(
 def _event_title(text: str, sentence: Span, date: DateMention, quotes: Sequence[QuoteSpan]) -> str:
     """The sentence that dates the event, without the date words and without long quotes."""
     cuts: list[Span] = []
-    prep = re.search(r"\b(?:in|on|since|during|by|of)\s*$", text[sentence[0] : date.start], re.I)
+    prep = _DATE_PREP.search(text, sentence[0], date.start)
     cuts.append((sentence[0] + prep.start() if prep else date.start, date.end))
     for q in quotes:
         if len(_WORDS.findall(text[q.start : q.end])) >= 5:
@@ -283,7 +286,9 @@ def extract(
     # --- Places
     place_found: dict[str, tuple[str, list[Span]]] = {}
     all_places = [(m.start, m.end, m.name) for m in place_mentions] + cue_places
-    all_places += finder.arabic_places(text)
+    # "سوريا" inside "قوات سوريا الديمقراطية" names the organisation, not the country.
+    org_spans = Intervals([(m.start, m.end) for m in mentions if m.kind == ORGANISATION])
+    all_places += [p for p in finder.arabic_places(text) if not org_spans.covers(p[0], p[1])]
     for s, e, name in sorted(all_places):
         known_place = finder.known(name)
         pkey = f"id{known_place.id}" if known_place else name_key(name) or name

@@ -847,14 +847,15 @@ _AR_SPEAKER = re.compile(
 )
 # The role before the name: "قال المتحدث باسم التحالف الدولي واين ماروتو".
 _AR_ROLE_FIRST = re.compile(
-    _AR_VERB + r"\s+(?P<role>(?:ال)?(?:متحدث|ناطق|قائد|مسؤول|رئيس|مدير|وزير|عضو|مستشار)\w*"
-    r"(?:\s+(?:العام|الرسمي|الإعلامي))?)"
-    r"\s+(?:باسم|في|ل|لـ)?\s*(?P<org>ال\w+(?:\s+ال\w+){0,2})"
+    _AR_VERB
+    + r"\s+(?P<role>(?:ال)?(?:متحدث|ناطق|قائد|مسؤول|رئيس|مدير|وزير|عضو|مستشار|باحث|محلل|ناشط"
+    r"|صحفي|مراسل|خبير|طبيب|قيادي|ضابط)\w*(?:\s+ال\w+){0,2}?)"
+    r"(?:\s+(?:باسم|في|لـ?)\s*(?P<org>ال\w+(?:\s+ال\w+){0,2}?))?"
     r"\s+(?P<name>(?!ال)" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,2}?)" + _AR_NAME_END
 )
 _AR_NOT_NAME = frozenset(
     _words(
-        """إن أن ان في لـ ل إلى الى على عن من خلال بأن بان أمس اليوم إنه انه إنها أنه أنها هو هي
+        """إن أن ان في لـ ل إلى الى على عن من خلال بأن بان أمس اليوم إنه انه إنها أنه أنها هو هي ما
         المتحدث مصدر مصادر مسؤول مسؤولون بيان البيان التحالف الجيش"""
     )
 )
@@ -881,15 +882,17 @@ def find_arabic_speakers(text: str, table: EntityTable, mentions: list[Mention])
         ent = table.get_or_add(PERSON, m.group("name"), (s, e))
         added.append(Mention(s, e, ent.kind, ent, m.group("name")))
         taken.add(s, e)
-        o0, o1 = m.span("org")
-        org = next((x.entity for x in added if x.start == o0 and x.entity is not None), None)
-        if org is None:
-            org = table.add_org(m.group("org"), (o0, o1))
-            added.append(Mention(o0, o1, ORGANISATION, org, m.group("org")))
         if not ent.role:
-            ent.role = text[m.start("role") : m.start("org")].strip()
-        if ent.affiliation is None:
-            ent.affiliation = org
+            ent.role = text[m.start("role") : m.start("org") if m.group("org") else m.end("role")]
+            ent.role = ent.role.strip()
+        if m.group("org"):
+            o0, o1 = m.span("org")
+            org = next((x.entity for x in added if x.start == o0 and x.entity is not None), None)
+            if org is None:
+                org = table.add_org(m.group("org"), (o0, o1))
+                added.append(Mention(o0, o1, ORGANISATION, org, m.group("org")))
+            if ent.affiliation is None:
+                ent.affiliation = org
     for m in _AR_SPEAKER.finditer(text):
         s, e = m.span("name")
         if taken.overlaps(s, e):

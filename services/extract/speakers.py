@@ -205,7 +205,7 @@ class _Resolver:
         text = self.text
         rest = text[a:b]
         if re.match(r"\s*[:«\u201c\"]|\s*$|\s*[،,]", rest):
-            ref = self.latest_before(a, (PERSON, ORGANISATION))
+            ref = self.latest_before(a, (PERSON,)) or self.latest_before(a, (ORGANISATION,))
             return (ref.entity, (ref.start, ref.end)) if ref else None
         return None
 

@@ -136,6 +136,11 @@ class Intervals:
         i = bisect.bisect_left(self._starts, pos) - 1
         return i >= 0 and self._spans[i][0] < pos < self._spans[i][1]
 
+    def covers(self, start: int, end: int) -> bool:
+        """Whether one of the spans holds all of ``start..end``."""
+        i = bisect.bisect_right(self._starts, start) - 1
+        return i >= 0 and self._spans[i][1] >= end
+
     def overlaps(self, start: int, end: int) -> bool:
         """Whether ``start..end`` overlaps one of the spans."""
         i = bisect.bisect_left(self._starts, end)
