@@ -119,25 +119,52 @@ def install_excepthook(show: Any) -> None:
     sys.excepthook = hook
 
 
+def open_window(db: str | None = None, settings_path: str | None = None) -> Any:
+    """Open the store ``db`` and show the main window on the last case; returns the window.
+
+    Raises:
+        StoreError, DomainError: the store cannot be opened (the message says why).
+    """
+    setup_application()
+    from services.container import Services
+    from ui.main_window import MainWindow
+    from ui.settings import WindowSettings, make_settings
+    from ui.workers import run_task
+
+    # The backup made on opening (when the store changed since the last one) runs after the
+    # window is up, so a big store does not delay the first picture.
+    services = Services.open(db, auto_backup=False)
+    window = MainWindow(services, WindowSettings(make_settings(settings_path)))
+    install_excepthook(window.show_error)
+    window.show()
+
+    def backed_up(_: Any) -> None:
+        if not window.closing:
+            window.show_backup()
+
+    def backup_failed(exc: BaseException) -> None:
+        if not window.closing:
+            window.show_error(f"The automatic backup failed: {exc}")
+
+    run_task(services.backups.start_automatic, backed_up, backup_failed, write=True)
+    return window
+
+
 def run_app(db: str | None = None, settings_path: str | None = None) -> int:
     """Open the store ``db`` and run the window until it closes; returns the exit status."""
     app = setup_application()
     from models.db import StoreError
-    from services.container import Services
     from services.errors import DomainError
 
     try:
-        services = Services.open(db)
+        window = open_window(db, settings_path)
     except (StoreError, DomainError) as exc:
         QMessageBox.critical(None, "Sourcebook", f"The case file could not be opened: {exc}")
         return 2
-    from ui.main_window import MainWindow
-    from ui.settings import WindowSettings, make_settings
-
-    window = MainWindow(services, WindowSettings(make_settings(settings_path)))
-    install_excepthook(window.show_error)
-    window.show()
     try:
         return int(app.exec())
     finally:
-        services.close()
+        from ui.workers import write_pool
+
+        write_pool().waitForDone(60_000)  # a backup still running finishes first
+        window.svc.close()

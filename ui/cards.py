@@ -6,7 +6,7 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
 
 from ui.reader_view import is_rtl
@@ -64,7 +64,10 @@ def _span(start: Any, end: Any) -> str:
 def place_card_html(place: Any, events: Sequence[Any]) -> str:
     """The place card as rich text."""
     e = html.escape
-    parts = [f"<h3 style='margin:0'>{e(place.name)}</h3>"]
+    parts = [
+        f"<h3 style='margin:0'>{e(place.name)}</h3>",
+        f"<p style='margin:0'><a href='place:{place.id}'>Edit this place</a></p>",
+    ]
     if place.latitude is not None and place.longitude is not None:
         parts.append(f"<p style='margin:0'>{place.latitude:.4f}, {place.longitude:.4f}</p>")
     if place.aliases:
@@ -78,7 +81,13 @@ def place_card_html(place: Any, events: Sequence[Any]) -> str:
 
 
 class CardView(QScrollArea):
-    """Shows the card of the selected person (or an event's place)."""
+    """Shows the card of the selected person (or an event's place).
+
+    Signals:
+        place_edit_requested: Id of the place whose "Edit this place" link was clicked.
+    """
+
+    place_edit_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,11 +95,20 @@ class CardView(QScrollArea):
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
         self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        self.label.linkActivated.connect(self._link)
         self.label.setMargin(6)
         self.setWidget(self.label)
         self.setWidgetResizable(True)
         self.show_nothing()
+
+    def _link(self, href: str) -> None:
+        kind, _, ident = href.partition(":")
+        if kind == "place" and ident.isdigit():
+            self.place_edit_requested.emit(int(ident))
 
     def show_nothing(self) -> None:
         """No card."""

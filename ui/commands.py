@@ -7,6 +7,7 @@ index changes. Services provide the inverses: ``QuoteService.delete`` returns a 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -14,7 +15,7 @@ from PySide6.QtGui import QUndoCommand
 
 from models.entities import SourceKind
 from services.container import Services
-from services.errors import DomainError
+from services.errors import ConflictError, DomainError
 
 
 def _clip(text: str, n: int = 40) -> str:
@@ -163,7 +164,14 @@ class DeleteEventCommand(ServiceCommand):
 class UpdateCommand(ServiceCommand):
     """Change fields of a quote, person, event or source (``kind``); undo sets the old values."""
 
-    _SERVICES = {"quote": "quotes", "person": "people", "event": "events", "source": "sources"}
+    _SERVICES = {
+        "quote": "quotes",
+        "person": "people",
+        "event": "events",
+        "source": "sources",
+        "place": "places",
+        "case": "cases",
+    }
 
     def __init__(
         self,
@@ -182,12 +190,37 @@ class UpdateCommand(ServiceCommand):
         self._new = dict(new)
 
     def _redo(self) -> None:
-        """Apply the new values."""
-        self._svc.update(self.ident, **self._new)
+        """Apply the new values (refused if someone else changed these fields meanwhile)."""
+        self._svc.update(self.ident, **self._new, **self._unchanged_since(self._old, self._new))
 
     def _undo(self) -> None:
-        """Put the old values back."""
-        self._svc.update(self.ident, **self._old)
+        """Put the old values back (refused if someone else changed them since)."""
+        self._svc.update(self.ident, **self._old, **self._unchanged_since(self._new, self._old))
+
+    def _unchanged_since(self, seen: Mapping[str, Any], mine: Mapping[str, Any]) -> dict[str, Any]:
+        """``expected_version`` for a save of ``mine`` over the values this window ``seen``.
+
+        Team editing (issue 6): when a colleague saved other values of these fields since this
+        window showed them, the save is refused with both versions, never silently overwritten.
+        Edits of other fields of the same row are not a conflict.
+        """
+        current = self._svc.get(self.ident)
+        missing = object()
+        theirs = {k: getattr(current, k, missing) for k in seen}
+        changed = [k for k, v in theirs.items() if v is not missing and v != seen[k]]
+        if changed:
+            both = "; ".join(
+                f"{k.replace('_', ' ')}: theirs “{_clip(str(theirs[k]))}”, "
+                f"yours “{_clip(str(mine.get(k)))}”"
+                for k in changed
+            )
+            raise ConflictError(
+                f"someone else changed this meanwhile ({both}); nothing was overwritten: "
+                "theirs is shown now, edit it again to keep yours",
+                mine=dict(mine),
+                theirs=current,
+            )
+        return {"expected_version": current.version}
 
 
 class SetTagsCommand(ServiceCommand):
@@ -347,3 +380,49 @@ class SetSpeakerCommand(ServiceCommand):
         if self._created is not None:
             self._svc.people.delete(self._created)
             self._created = None
+
+
+class AddAffiliationCommand(ServiceCommand):
+    """Record a role a person held in an organisation; undo removes it."""
+
+    def __init__(
+        self,
+        services: Services,
+        person_id: int,
+        organisation_id: int,
+        role: str,
+        start_on: dt.date | None,
+        end_on: dt.date | None,
+    ) -> None:
+        super().__init__(f"Add role “{_clip(role or 'member')}”")
+        self._svc = services
+        self._args = (person_id, organisation_id, role, start_on, end_on)
+        self.affiliation_id: int | None = None
+
+    def _redo(self) -> None:
+        self.affiliation_id = self._svc.people.add_affiliation(*self._args).id
+
+    def _undo(self) -> None:
+        if self.affiliation_id is not None:
+            self._svc.people.remove_affiliation(self.affiliation_id)
+
+
+class RemoveAffiliationCommand(ServiceCommand):
+    """Remove a role (an AffiliationDTO); undo records it again."""
+
+    def __init__(self, services: Services, affiliation: Any) -> None:
+        super().__init__(
+            f"Remove role “{_clip(affiliation.role or affiliation.organisation_name)}”"
+        )
+        self._svc = services
+        self._a = affiliation
+        self.affiliation_id: int = affiliation.id
+
+    def _redo(self) -> None:
+        self._svc.people.remove_affiliation(self.affiliation_id)
+
+    def _undo(self) -> None:
+        a = self._a
+        self.affiliation_id = self._svc.people.add_affiliation(
+            a.person_id, a.organisation_id, a.role, a.start_on, a.end_on
+        ).id

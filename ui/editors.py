@@ -20,7 +20,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QScrollArea,
     QWidget,
 )
@@ -50,7 +53,8 @@ class Field:
 
     key: str
     label: str
-    widget: str = "line"  # line | text | combo | check | date | day | moment | speaker | place
+    # line | text | combo | check | date | day | moment | number | speaker | place
+    widget: str = "line"
     choices: tuple[str, ...] = ()
 
 
@@ -101,6 +105,17 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("file_name", "File name"),
         Field("note", "Note", "text"),
     ),
+    "place": (
+        Field("name", "Name"),
+        Field("latitude", "Latitude", "number"),
+        Field("longitude", "Longitude", "number"),
+        Field("notes", "Notes", "text"),
+    ),
+    "case": (
+        Field("title", "Title"),
+        Field("author", "Author"),
+        Field("summary", "Summary", "text"),
+    ),
 }
 
 
@@ -138,6 +153,15 @@ def parse_moment_field(text: str) -> dt.datetime | None:
     return moment.astimezone() if moment.tzinfo is None else moment
 
 
+def _day(text: str) -> dt.date | None:
+    if not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise FieldError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
 def split_list(text: str, sep: str) -> list[str]:
     """Items of a separated list, trimmed, blanks dropped."""
     return [x.strip() for x in text.split(sep) if x.strip()]
@@ -151,6 +175,8 @@ class EditorPanel(QScrollArea):
         tags_requested: (kind, id, old tags, new tags).
         aliases_requested: (person id, old aliases, new aliases).
         speaker_requested: (quote id, speaker name) — the window resolves or creates the person.
+        affiliation_added: (person id, organisation id, role, start date, end date).
+        affiliation_removed: The AffiliationDTO to remove.
         failed: A plain-language message about a field that could not be read.
     """
 
@@ -158,6 +184,8 @@ class EditorPanel(QScrollArea):
     tags_requested = Signal(str, int, object, object)
     aliases_requested = Signal(int, object, object)
     speaker_requested = Signal(int, str)
+    affiliation_added = Signal(int, int, str, object, object)
+    affiliation_removed = Signal(object)
     failed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -169,6 +197,7 @@ class EditorPanel(QScrollArea):
         self._tag_model = QStringListModel(self)
         self._name_model = QStringListModel(self)
         self._places: list[tuple[int | None, str]] = [(None, "")]
+        self._organisations: list[tuple[int, str]] = []
         self._loading = False
         self.show_nothing()
 
@@ -186,12 +215,19 @@ class EditorPanel(QScrollArea):
         """Places offered for events."""
         self._places = [(None, ""), *places]
 
+    def set_organisations(self, organisations: Sequence[tuple[int, str]]) -> None:
+        """Organisations offered for a person's affiliations."""
+        self._organisations = list(organisations)
+
     # --- Building the form
 
     def show_nothing(self) -> None:
         """An empty panel."""
         self.kind, self.dto, self.widgets = "", None, {}
-        label = QLabel("<i>Select a quote, person, event or source to edit it here.</i>")
+        label = QLabel(
+            "<i>Select a quote, person, event or source to edit it here (File › Case details "
+            "for the case, the card's link for a place).</i>"
+        )
         label.setWordWrap(True)
         self.setWidget(label)
 
@@ -213,14 +249,17 @@ class EditorPanel(QScrollArea):
             aliases.editingFinished.connect(self._commit_aliases)
             self.widgets["aliases"] = aliases
             form.addRow("Aliases", aliases)
-        tags = QLineEdit(f"{TAG_SEPARATOR} ".join(dto.tags))
-        tags.setToolTip("Separate tags with commas")
-        completer = QCompleter(self._tag_model, tags)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        tags.setCompleter(completer)
-        tags.editingFinished.connect(self._commit_tags)
-        self.widgets["tags"] = tags
-        form.addRow("Tags", tags)
+        if hasattr(dto, "tags"):
+            tags = QLineEdit(f"{TAG_SEPARATOR} ".join(dto.tags))
+            tags.setToolTip("Separate tags with commas")
+            completer = QCompleter(self._tag_model, tags)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            tags.setCompleter(completer)
+            tags.editingFinished.connect(self._commit_tags)
+            self.widgets["tags"] = tags
+            form.addRow("Tags", tags)
+        if kind == "person":
+            self._add_affiliations(form, dto)
         self.setWidget(form_host)
         self._loading = False
 
@@ -251,9 +290,82 @@ class EditorPanel(QScrollArea):
                 self.widgets["aliases"].setText(  # type: ignore[attr-defined]
                     f"{ALIAS_SEPARATOR} ".join(dto.aliases)
                 )
-            self.widgets["tags"].setText(f"{TAG_SEPARATOR} ".join(dto.tags))  # type: ignore[attr-defined]
+            if "tags" in self.widgets:
+                self.widgets["tags"].setText(f"{TAG_SEPARATOR} ".join(dto.tags))  # type: ignore[attr-defined]
+            if "affiliations" in self.widgets:
+                self._fill_affiliations(dto)
         finally:
             self._loading = False
+
+    # --- Affiliations (roles over time)
+
+    def _add_affiliations(self, form: QFormLayout, dto: Any) -> None:
+        roles = QListWidget()
+        roles.setMaximumHeight(90)
+        self.widgets["affiliations"] = roles
+        remove = QPushButton("Remove role")
+        remove.clicked.connect(self._remove_affiliation)
+        form.addRow("Roles", roles)
+        form.addRow("", remove)
+        org = QComboBox()
+        for oid, name in self._organisations:
+            if oid != dto.id:
+                org.addItem(name, oid)
+        role = QLineEdit()
+        role.setPlaceholderText("Role, e.g. spokesman")
+        start, end = QLineEdit(), QLineEdit()
+        start.setPlaceholderText("from YYYY-MM-DD")
+        end.setPlaceholderText("to YYYY-MM-DD")
+        add = QPushButton("Add role")
+        add.clicked.connect(self._add_affiliation)
+        self.widgets.update(
+            {"aff_org": org, "aff_role": role, "aff_start": start, "aff_end": end, "aff_add": add}
+        )
+        form.addRow("Organisation", org)
+        form.addRow("Role", role)
+        form.addRow("From", start)
+        form.addRow("To", end)
+        form.addRow("", add)
+        self._fill_affiliations(dto)
+
+    def _fill_affiliations(self, dto: Any) -> None:
+        roles: Any = self.widgets["affiliations"]
+        roles.clear()
+        for a in sorted(dto.affiliations, key=lambda a: (a.start_on is None, a.start_on)):
+            when = ""
+            if a.start_on or a.end_on:
+                a_from = a.start_on.isoformat() if a.start_on else "…"
+                a_to = a.end_on.isoformat() if a.end_on else "now"
+                when = f" ({a_from} – {a_to})"
+            item = QListWidgetItem(f"{a.role + ', ' if a.role else ''}{a.organisation_name}{when}")
+            item.setData(Qt.ItemDataRole.UserRole, a)
+            roles.addItem(item)
+
+    def _remove_affiliation(self) -> None:
+        roles: Any = self.widgets.get("affiliations")
+        item = roles.currentItem() if roles is not None else None
+        if item is None:
+            self.failed.emit("Select the role to remove in the list first.")
+            return
+        self.affiliation_removed.emit(item.data(Qt.ItemDataRole.UserRole))
+
+    def _add_affiliation(self) -> None:
+        w: Any = self.widgets
+        org_id = w["aff_org"].currentData()
+        if org_id is None:
+            self.failed.emit("Choose an organisation for the role (add it in People first).")
+            return
+        try:
+            start = _day(w["aff_start"].text())
+            end = _day(w["aff_end"].text())
+        except FieldError as exc:
+            self.failed.emit(str(exc))
+            return
+        self.affiliation_added.emit(
+            self.dto.id, int(org_id), w["aff_role"].text().strip(), start, end
+        )
+        for key in ("aff_role", "aff_start", "aff_end"):
+            w[key].clear()
 
     def _make(self, f: Field, dto: Any) -> QWidget:
         value = self._current(f.key, dto)
@@ -286,6 +398,8 @@ class EditorPanel(QScrollArea):
                 w.setPlaceholderText("YYYY-MM-DD")
             elif f.widget == "moment":
                 w.setPlaceholderText("YYYY-MM-DD HH:MM (local time)")
+            elif f.widget == "number":
+                w.setPlaceholderText("decimal degrees, e.g. 35.3359")
             elif f.widget == "speaker":
                 completer = QCompleter(self._name_model, w)
                 completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -330,13 +444,15 @@ class EditorPanel(QScrollArea):
             return parse_date_field(text)
         if f.widget == "moment":
             return parse_moment_field(text)
-        if f.widget == "day":
+        if f.widget == "number":
             if not text.strip():
                 return None
             try:
-                return dt.date.fromisoformat(text.strip())
+                return float(text.strip().replace(",", "."))
             except ValueError:
-                raise FieldError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+                raise FieldError(f"not a number: {text!r}") from None
+        if f.widget == "day":
+            return _day(text)
         return text
 
     def _commit(self, f: Field) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,9 @@ log = logging.getLogger(__name__)
 
 SEARCH_DELAY = 250  # ms of typing pause before a search runs
 SEARCH_PAGE = 200  # search hits asked for at a time (the quotes pane fetches more on scroll)
-POLL_INTERVAL = 5000  # ms between checks for colleagues' changes
+POLL_INTERVAL = 5000  # ms between checks for colleagues' changes, at least
+POLL_FACTOR = 20  # ... and at least this many times as long as the last check took
+NAME_LIMIT = 20_000  # people offered by the speaker completer
 TIMELINE_LIMIT = 2000  # events drawn on the timeline at most
 
 # Default column widths (pixels) of each pane until the user changes them.
@@ -127,6 +130,7 @@ class MainWindow(QMainWindow):
         self.confirm: Callable[[str], bool] = self._ask_yes_no
         self.ask_speaker: Callable[[], str | None] = self._ask_speaker
         self._closing = False
+        self._polling = False
         self._search_seq = 0
         self.setWindowTitle("Sourcebook")
         self.setObjectName("mainWindow")
@@ -218,6 +222,7 @@ class MainWindow(QMainWindow):
             "event": self._dock("Events", "eventsDock", self.events_tabs, right),
         }
         self.card = CardView()
+        self.card.place_edit_requested.connect(self.edit_place)
         self.editor = EditorPanel()
         self.editor.edit_requested.connect(self._on_edit_requested)
         self.editor.tags_requested.connect(self._on_tags_requested)
@@ -225,6 +230,12 @@ class MainWindow(QMainWindow):
             lambda pid, old, new: self.push(cmd.SetAliasesCommand(self.svc, pid, old, new))
         )
         self.editor.speaker_requested.connect(self._on_speaker_requested)
+        self.editor.affiliation_added.connect(
+            lambda *args: self.push(cmd.AddAffiliationCommand(self.svc, *args))
+        )
+        self.editor.affiliation_removed.connect(
+            lambda a: self.push(cmd.RemoveAffiliationCommand(self.svc, a))
+        )
         self.editor.failed.connect(self.show_error)
         self.card_dock = self._dock("Card", "cardDock", self.card, right)
         self.editor_dock = self._dock("Edit", "editorDock", self.editor, right)
@@ -291,6 +302,7 @@ class MainWindow(QMainWindow):
         self.act_import = a("&Import files…", self.import_dialog, "Ctrl+I")
         self.act_export = a("&Export…", self.export_dialog, "Ctrl+E")
         self.act_new_case = a("New &case…", self.new_case)
+        self.act_case_details = a("Case &details…", self.edit_case, tip="Title, author, summary")
         self.act_demo = a("Open the &demo case", self.open_demo)
         self.act_merge = a("&Merge into…", self.merge_person)
         self.act_suggest = a("&Suggest quotes…", self.suggest_quotes)
@@ -347,6 +359,7 @@ class MainWindow(QMainWindow):
         f = mb.addMenu("&File")
         for a in (
             self.act_new_case,
+            self.act_case_details,
             self.act_demo,
             None,
             self.act_new_note,
@@ -383,7 +396,7 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel()
         self.statusBar().addWidget(self.count_label, 1)
         self.statusBar().addPermanentWidget(self.backup_label)
-        self._show_backup()
+        self.show_backup()
 
     # --- Layout persistence
 
@@ -420,6 +433,11 @@ class MainWindow(QMainWindow):
         if cmd.ServiceCommand.report == self.show_error:
             cmd.ServiceCommand.report = None
         super().closeEvent(event)
+
+    @property
+    def closing(self) -> bool:
+        """Whether the window is closing (late task results are then dropped)."""
+        return self._closing
 
     # --- Messages
 
@@ -479,6 +497,23 @@ class MainWindow(QMainWindow):
         self._update_counts()
         run_task(lambda: self.svc.changes.reset(case_id))
         self.case_opened.emit(case_id)
+
+    def edit_case(self) -> None:
+        """Edit the open case's title, author and summary in the editor (File > Case details)."""
+        if self.case_id is not None:
+            case = self._guard(lambda: self.svc.cases.get(self.case_id or 0))
+            if case is not None:
+                self.editor.show_item("case", case)
+                self.editor_dock.show()
+                self.editor_dock.raise_()
+
+    def edit_place(self, place_id: int) -> None:
+        """Edit a place (its name, coordinates and notes) in the editor."""
+        place = self._guard(lambda: self.svc.places.get(place_id))
+        if place is not None:
+            self.editor.show_item("place", place)
+            self.editor_dock.show()
+            self.editor_dock.raise_()
 
     def new_case(self) -> None:
         """Ask for a title and create a case."""
@@ -825,17 +860,39 @@ class MainWindow(QMainWindow):
         if self.case_id is None:
             return []
         names: list[str] = []
-        for p in self.svc.people.list(self.case_id, limit=5000):
+        for p in self.svc.people.list(self.case_id, limit=NAME_LIMIT):
             names.append(p.name)
             names.extend(p.aliases)
         return names
 
     def _refresh_completions(self) -> None:
+        """Reload the names, tags and places the editor offers (on a worker: big cases)."""
         if self.case_id is None:
             return
-        self.editor.set_person_names(self._name_list())
-        self.editor.set_tag_names([n for n, _ in self.svc.tags.list(self.case_id)])
-        self.editor.set_places([(p.id, p.name) for p in self.svc.places.list(self.case_id)])
+        case_id, svc = self.case_id, self.svc
+
+        def load() -> tuple[list[str], list[tuple[int, str]], list[str], list[tuple[int, str]]]:
+            names: list[str] = []
+            organisations: list[tuple[int, str]] = []
+            for p in svc.people.list(case_id, limit=NAME_LIMIT):
+                names.append(p.name)
+                names.extend(p.aliases)
+                if p.kind.value == "organisation":
+                    organisations.append((p.id, p.name))
+            tags = [n for n, _ in svc.tags.list(case_id)]
+            places = [(p.id, p.name) for p in svc.places.list(case_id)]
+            return names, organisations, tags, places
+
+        def done(result: Any) -> None:
+            if self._closing or case_id != self.case_id:
+                return
+            names, organisations, tags, places = result
+            self.editor.set_person_names(names)
+            self.editor.set_organisations(organisations)
+            self.editor.set_tag_names(tags)
+            self.editor.set_places(places)
+
+        run_task(load, done, self._task_failed)
 
     # --- Editing
 
@@ -955,6 +1012,11 @@ class MainWindow(QMainWindow):
         self._refresh_editor()
         self._refresh_completions()
         self._update_counts()
+        if self.editor.kind == "case":  # its title may have changed
+            self.reload_cases()
+            idx = self.case_combo.findData(self.case_id)
+            self.case_combo.setCurrentIndex(idx)
+            self.setWindowTitle(f"{self.case_combo.itemText(idx)} — Sourcebook")
 
     def _refresh_editor(self) -> None:
         kind, dto = self.editor.kind, self.editor.dto
@@ -965,6 +1027,8 @@ class MainWindow(QMainWindow):
             "person": self.svc.people.get,
             "event": self.svc.events.get,
             "source": self.svc.sources.get,
+            "place": self.svc.places.get,
+            "case": self.svc.cases.get,
         }[kind]
         try:
             fresh = getter(dto.id)
@@ -1129,17 +1193,31 @@ class MainWindow(QMainWindow):
     def _poll_changes(self) -> None:
         if self.case_id is None or self._closing:
             return
+        if self._polling:
+            return  # the last check is still running (a big case on a slow disk)
         case_id = self.case_id
+        self._polling = True
+        started = time.monotonic()
 
         def done(changed: bool) -> None:
+            self._polling = False
+            # A check must not keep the store busy: wait at least POLL_FACTOR times as long
+            # as the check took before the next one.
+            took_ms = (time.monotonic() - started) * 1000
+            self._poll_timer.setInterval(max(POLL_INTERVAL, int(took_ms * POLL_FACTOR)))
             if changed and not self._closing and case_id == self.case_id:
                 self.show_notice("This case was changed elsewhere; the panes were reloaded.")
                 self.refresh()
 
-        run_task(lambda: self.svc.changes.poll(case_id), done, lambda exc: None)
-        self._show_backup()
+        def failed(exc: BaseException) -> None:
+            self._polling = False
 
-    def _show_backup(self) -> None:
+        run_task(lambda: self.svc.changes.poll(case_id), done, failed)
+        self.show_backup()
+
+    def show_backup(self) -> None:
+        """Show the time of the last backup in the status bar."""
+
         def shown(info: Any) -> None:
             if self._closing:
                 return

@@ -652,7 +652,7 @@ def test_quote_highlights_stay_readable_on_a_dark_palette(
 
 def test_status_bar_shows_the_last_backup(window: MainWindow, sqlite_services: Services) -> None:
     info = sqlite_services.backups.backup_now()
-    window._show_backup()
+    window.show_backup()
     assert window.backup_label.text() == f"Last backup {info.made_at.astimezone():%d %b %H:%M}"
     assert window.count_label.text()  # counts of the case
 
@@ -722,3 +722,121 @@ def test_models_reject_drops_outside_event_rows(window: MainWindow) -> None:
     assert not window.events.model.canDropMimeData(
         md, Qt.DropAction.LinkAction, -1, -1, QModelIndex()
     )
+
+
+def test_selecting_a_quote_shows_its_speakers_card(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    mazloum = _person(sqlite_services, demo.id, "Mazloum Abdi")
+    quote = sqlite_services.quotes.list(demo.id, speaker_id=mazloum.id)[0]
+    window.select_item("quote", quote.id)
+    assert "Mazloum Abdi" in window.card.label.text()
+    assert "مظلوم عبدي" in window.card.label.text()
+
+
+def test_python_main_opens_the_window_then_backs_up(
+    qtbot: Any, sqlite_url: str, settings_path: str
+) -> None:
+    import sys
+
+    from services.demo import build_demo
+    from ui.app import open_window
+
+    svc = Services.open(sqlite_url, auto_backup=False)
+    case = build_demo(svc)
+    svc.close()
+    hook = sys.excepthook
+    try:
+        w = open_window(sqlite_url, settings_path)
+        qtbot.addWidget(w)
+        assert w.isVisible() and w.case_id == case.id
+        assert w.quotes.model.rowCount() > 0
+        # The backup on opening ran on the write worker (synchronous in tests), then the
+        # status bar said when.
+        assert w.backup_label.text().startswith("Last backup")
+        assert w.svc.backups.last_backup() is not None
+        w.close()
+        w.svc.close()
+    finally:
+        sys.excepthook = hook
+
+
+def test_roles_over_time_are_added_removed_and_undone(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    svc = sqlite_services
+    person = _person(svc, demo.id, "Siyamend Ali")
+    before = svc.people.get(person.id).affiliations
+    window.select_item("person", person.id)
+    w: Any = window.editor.widgets
+    w["aff_org"].setCurrentIndex(w["aff_org"].findText("Syrian Democratic Forces"))
+    w["aff_role"].setText("Spokesman")
+    w["aff_start"].setText("2019-01-01")
+    w["aff_end"].setText("2020-06-30")
+    w["aff_add"].click()
+    added = [a for a in svc.people.get(person.id).affiliations if a.role == "Spokesman"]
+    assert len(added) == 1
+    assert (added[0].organisation_name, added[0].start_on, added[0].end_on) == (
+        "Syrian Democratic Forces",
+        dt.date(2019, 1, 1),
+        dt.date(2020, 6, 30),
+    )
+    roles = w["affiliations"]
+    texts = [roles.item(i).text() for i in range(roles.count())]
+    assert "Spokesman, Syrian Democratic Forces (2019-01-01 – 2020-06-30)" in texts
+    assert "Spokesman" in window.card.label.text()  # the card shows roles over time
+    roles.setCurrentRow(
+        texts.index("Spokesman, Syrian Democratic Forces (2019-01-01 – 2020-06-30)")
+    )
+    next(b for b in window.editor.findChildren(QPushButton) if b.text() == "Remove role").click()
+    assert svc.people.get(person.id).affiliations == before
+    window.undo_stack.undo()  # the removal
+    assert [a.role for a in svc.people.get(person.id).affiliations].count("Spokesman") == 1
+    window.undo_stack.undo()  # the addition
+    assert [a.role for a in svc.people.get(person.id).affiliations].count("Spokesman") == 0
+    w = window.editor.widgets
+    w["aff_start"].setText("June 2019")
+    w["aff_add"].click()
+    assert "not a date" in window.message_bar.label.text()
+
+
+def test_a_place_is_edited_from_its_card(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    svc = sqlite_services
+    event = next(e for e in svc.events.list(demo.id) if e.place_id is not None)
+    window.select_item("event", event.id)
+    assert "place:" in window.card.label.text()
+    window.card.label.linkActivated.emit(f"place:{event.place_id}")  # the "Edit this place" link
+    assert window.editor.kind == "place"
+    _set(window.editor.widgets["latitude"], "35.3359")
+    _set(window.editor.widgets["longitude"], "40.1408")
+    _set(window.editor.widgets["notes"], "Provincial capital.")
+    _set(window.editor.widgets["tags"], "city")
+    place = svc.places.get(event.place_id)
+    assert (place.latitude, place.longitude, place.notes, place.tags) == (
+        35.3359,
+        40.1408,
+        "Provincial capital.",
+        ("city",),
+    )
+    _set(window.editor.widgets["latitude"], "north")
+    assert "not a number" in window.message_bar.label.text()
+    window.undo_stack.undo()
+    assert svc.places.get(event.place_id).tags == ()
+
+
+def test_case_details_are_edited_and_the_switcher_follows(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    window.act_case_details.trigger()
+    assert window.editor.kind == "case"
+    _set(window.editor.widgets["title"], "Deir ez-Zor, 2021")
+    _set(window.editor.widgets["summary"], "Campaign against IS remnants.")
+    case = sqlite_services.cases.get(demo.id)
+    assert (case.title, case.summary) == ("Deir ez-Zor, 2021", "Campaign against IS remnants.")
+    assert window.case_combo.currentText() == "Deir ez-Zor, 2021"
+    assert window.windowTitle().startswith("Deir ez-Zor, 2021")
+    window.undo_stack.undo()
+    window.undo_stack.undo()
+    assert sqlite_services.cases.get(demo.id).title == demo.title

@@ -1,0 +1,174 @@
+"""Time-to-window and resident memory: a bare QMainWindow, a 100-quote case, a 1,000,000-quote case.
+
+Each measurement runs in a fresh subprocess (so imports, fonts and caches count as they do for a
+user), several times; the median is reported. "Time to window" runs from the process start
+(interpreter start-up included) to the first paint of the shown window with the quotes pane
+filled. The big case's window then scrolls the quotes pane to the bottom a few times: rows come
+in pages (canFetchMore/fetchMore), so the pane holds a few hundred rows, never the million.
+
+Usage::
+
+    python benchmarks/bench_window.py                      # 1,000,000 quotes, 100,000 sources
+    python benchmarks/bench_window.py --quotes 100000 --runs 3 --dir /tmp/benchwin
+
+The stores are generated once into ``--dir`` (benchmarks/gen_case.py) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCROLLS = 5  # times the big case's quotes pane is scrolled to the bottom
+
+
+def _since_process_start() -> float:
+    import psutil
+
+    return time.time() - psutil.Process().create_time()
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return float(psutil.Process().memory_info().rss) / 2**20
+
+
+def child_bare() -> dict[str, float]:
+    """A bare QApplication + QMainWindow, shown and painted."""
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    app = QApplication(sys.argv[:1])
+    w = QMainWindow()
+    w.resize(1400, 860)
+    w.show()
+    w.repaint()
+    app.processEvents()
+    return {"seconds": _since_process_start(), "rss_mb": _rss_mb()}
+
+
+def child_window(db: str, settings: str) -> dict[str, float]:
+    """Sourcebook's window on the store ``db`` as ``python main.py`` opens it."""
+    sys.path.insert(0, str(ROOT))
+    from ui.app import open_window, setup_application
+
+    app = setup_application()
+    window = open_window(db, settings)
+    window.repaint()
+    app.processEvents()
+    out = {
+        "seconds": _since_process_start(),
+        "rss_mb": _rss_mb(),
+        "rows_loaded": float(window.quotes.model.rowCount()),
+    }
+    view = window.quotes.view
+    t0 = time.perf_counter()
+    for _ in range(SCROLLS):
+        view.scrollToBottom()
+        app.processEvents()
+    out["scroll_ms"] = (time.perf_counter() - t0) * 1000 / SCROLLS
+    out["rows_after_scroll"] = float(window.quotes.model.rowCount())
+    out["rss_after_scroll_mb"] = _rss_mb()
+    from ui.workers import write_pool
+
+    write_pool().waitForDone(120_000)
+    window.close()
+    window.svc.close()
+    return out
+
+
+def _run_child(args: list[str]) -> dict[str, float]:
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        cwd=ROOT,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"child {args} failed:\n{proc.stderr}")
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _store(directory: Path, quotes: int, sources: int) -> str:
+    path = directory / f"case_{quotes}.db"
+    if not path.exists():
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        sys.path.insert(0, str(ROOT))
+        from gen_case import generate
+
+        t0 = time.perf_counter()
+        generate(str(path), quotes, sources, 1)
+        print(f"generated {quotes:,} quotes in {time.perf_counter() - t0:.0f} s", flush=True)
+    return str(path)
+
+
+def _median(rows: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in rows)
+
+
+def main() -> None:
+    """Measure and print the table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quotes", type=int, default=1_000_000)
+    ap.add_argument("--sources", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--dir", default="/tmp/sourcebook-bench-window")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        kind = args.child[0]
+        result = child_bare() if kind == "bare" else child_window(args.child[1], args.child[2])
+        print(json.dumps(result))
+        return
+
+    directory = Path(args.dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    small = _store(directory, 100, 10)
+    big = _store(directory, args.quotes, args.sources)
+    cases = [
+        ("bare QMainWindow", ["bare"]),
+        ("window, 100 quotes", ["window", small, str(directory / "small.ini")]),
+        (f"window, {args.quotes:,} quotes", ["window", big, str(directory / "big.ini")]),
+    ]
+    # One start each first: the automatic backup on opening a changed store happens then, and
+    # the OS file cache is warm for every measured run, as on a journalist's second start.
+    for _, child in cases[1:]:
+        _run_child(child)
+    results: dict[str, list[dict[str, float]]] = {name: [] for name, _ in cases}
+    for _ in range(args.runs):  # interleaved, so drifts of the machine hit each alike
+        for name, child in cases:
+            results[name].append(_run_child(child))
+
+    print(f"\n{args.runs} runs each, median (min-max):")
+    print(f"{'':28} {'to window':>20} {'resident':>20} {'rows':>7} {'scroll':>9}")
+    for name, rows in results.items():
+        secs = [r["seconds"] for r in rows]
+        mem = [r["rss_mb"] for r in rows]
+        line = (
+            f"{name:28} {_median(rows, 'seconds'):6.2f} s ({min(secs):.2f}-{max(secs):.2f})"
+            f" {_median(rows, 'rss_mb'):6.0f} MB ({min(mem):.0f}-{max(mem):.0f})"
+        )
+        if "rows_loaded" in rows[0]:
+            line += (
+                f" {_median(rows, 'rows_loaded'):7.0f}"
+                f" {_median(rows, 'scroll_ms'):6.0f} ms"
+                f"  (after {SCROLLS} scrolls to the bottom: "
+                f"{_median(rows, 'rows_after_scroll'):.0f} rows, "
+                f"{_median(rows, 'rss_after_scroll_mb'):.0f} MB)"
+            )
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
