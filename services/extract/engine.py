@@ -164,7 +164,7 @@ def _event_title(text: str, sentence: Span, date: DateMention, quotes: Sequence[
     """The sentence that dates the event, without the date words and without long quotes."""
     cuts: list[Span] = []
     prep = _DATE_PREP.search(text, sentence[0], date.start)
-    cuts.append((sentence[0] + prep.start() if prep else date.start, date.end))
+    cuts.append((prep.start() if prep else date.start, date.end))
     for q in quotes:
         if len(_WORDS.findall(text[q.start : q.end])) >= 5:
             end = q.close_at + 1

@@ -45,6 +45,12 @@ def test_event_titles_leave_out_the_date_and_long_quotes() -> None:
     assert len(event.quote_keys) == 1
 
 
+def test_event_titles_stay_inside_their_sentence() -> None:
+    text = "Nothing happened here.\nThe council met in March 2019 in Raqqa.\nOther news followed."
+    (event,) = extract(text, published_on=PUB).events
+    assert event.title == "The council met in Raqqa"
+
+
 def test_arabic_quote_language_and_case_person_matched_in_arabic() -> None:
     x = extract(
         "«العمليات مستمرة حتى القضاء على الخلايا»، قال مظلوم عبدي.",
