@@ -426,3 +426,21 @@ class RemoveAffiliationCommand(ServiceCommand):
         self.affiliation_id = self._svc.people.add_affiliation(
             a.person_id, a.organisation_id, a.role, a.start_on, a.end_on
         ).id
+
+
+class MoveSpanCommand(ServiceCommand):
+    """Move a quote to another span of its source; undo moves it back."""
+
+    def __init__(
+        self, services: Services, quote_id: int, old: tuple[int, int], new: tuple[int, int]
+    ) -> None:
+        super().__init__(f"Move quote {quote_id} to characters {new[0]}–{new[1]}")
+        self._svc = services
+        self.quote_id = quote_id
+        self._old, self._new = old, new
+
+    def _redo(self) -> None:
+        self._svc.quotes.move_span(self.quote_id, *self._new)
+
+    def _undo(self) -> None:
+        self._svc.quotes.move_span(self.quote_id, *self._old)
