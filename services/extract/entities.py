@@ -656,7 +656,8 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
 # --- Roles and affiliations
 
 
-_APPOSITION_END = re.compile(r",|;|:|\.(?:\s|$)|\n|[\u201c\u201d\"\u00ab\u00bb]")
+# The apposition also stops at the sentence's end (the caller's limit), which knows "U.S.".
+_APPOSITION_END = re.compile(r",|;|:|\n|[\u201c\u201d\"\u00ab\u00bb]|\.$")
 _CUT_ROLE = re.compile(r"\s+(?:who|which|that|whose|since|until|and\s+(?:a|an|the)\s)\b")
 _DETERMINER = re.compile(r"^(?:a|an|the|one|two|three|four|five|both|several)\s+", re.IGNORECASE)
 _SPEECH_START = re.compile(
@@ -752,6 +753,8 @@ def _role_and_affiliation(
         words = [*words[:-1], _singular(words[-1])] if not prep or aff else words
         words = [_singular(w) if w.lower() in ROLE_NOUNS else w for w in words]
     role = " ".join(words).strip(" ,")
+    if role.endswith(".") and not re.search(r"\b(?:[A-Z]\.)+$", role):
+        role = role[:-1]
     return role, aff, plural
 
 
