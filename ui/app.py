@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,25 @@ def install_excepthook(show: Any) -> None:
     sys.excepthook = hook
 
 
+def startup_frame(settings_path: str | None = None) -> QMainWindow:
+    """An empty window where the main window will appear, shown while the store opens.
+
+    Importing the store's libraries and opening a big case takes a moment; the frame shows at
+    once, at the saved size and place, and says what is happening.
+    """
+    from ui.settings import WindowSettings, make_settings
+
+    frame = QMainWindow()
+    frame.setWindowTitle("Sourcebook")
+    saved = WindowSettings(make_settings(settings_path)).geometry
+    if saved is None or not frame.restoreGeometry(saved):
+        frame.resize(1400, 860)
+    label = QLabel("Opening the case file…")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    frame.setCentralWidget(label)
+    return frame
+
+
 def open_window(db: str | None = None, settings_path: str | None = None) -> Any:
     """Open the store ``db`` and show the main window on the last case; returns the window.
 
@@ -153,14 +172,20 @@ def open_window(db: str | None = None, settings_path: str | None = None) -> Any:
 def run_app(db: str | None = None, settings_path: str | None = None) -> int:
     """Open the store ``db`` and run the window until it closes; returns the exit status."""
     app = setup_application()
+    frame = startup_frame(settings_path)
+    frame.show()
+    frame.repaint()
+    app.processEvents()
     from models.db import StoreError
     from services.errors import DomainError
 
     try:
         window = open_window(db, settings_path)
     except (StoreError, DomainError) as exc:
+        frame.close()
         QMessageBox.critical(None, "Sourcebook", f"The case file could not be opened: {exc}")
         return 2
+    frame.close()
     try:
         return int(app.exec())
     finally:

@@ -58,6 +58,7 @@ from ui.workers import ProgressBridge, TaskSignals, run_task
 
 log = logging.getLogger(__name__)
 
+QUOTE_SHORTCUT = "Ctrl+Shift+Q"  # Ctrl+Q is Quit on the desktops
 SEARCH_DELAY = 250  # ms of typing pause before a search runs
 SEARCH_PAGE = 200  # search hits asked for at a time (the quotes pane fetches more on scroll)
 POLL_INTERVAL = 5000  # ms between checks for colleagues' changes, at least
@@ -283,7 +284,15 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         a = self._action
         self.act_quote = a(
-            "&Quote selection", self.quote_selection, "Ctrl+Q", "Make a quote of the selected text"
+            "&Quote selection",
+            self.quote_selection,
+            QUOTE_SHORTCUT,
+            "Make a quote of the selected text (Ctrl+Shift+Q)",
+        )
+        self.act_move_span = a(
+            "&Move quote to selection",
+            self.move_quote_to_selection,
+            tip="Make the selected quote cover the text selected in the reader",
         )
         self.act_back = a(
             "&Back", self.go_back, QKeySequence.StandardKey.Back, "Previous selection"
@@ -308,7 +317,7 @@ class MainWindow(QMainWindow):
         self.act_suggest = a("&Suggest quotes…", self.suggest_quotes)
         self.act_suggest.setEnabled(self.review_pane is not None)
         self.act_export.setEnabled(importlib.util.find_spec("ui.export_dialog") is not None)
-        self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_quit = a("&Quit", self.close, "Ctrl+Q")  # the desktops' Quit key everywhere
         self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
         self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
@@ -375,6 +384,7 @@ class MainWindow(QMainWindow):
             self.act_redo,
             None,
             self.act_quote,
+            self.act_move_span,
             self.act_delete,
             None,
             self.act_search,
@@ -798,9 +808,24 @@ class MainWindow(QMainWindow):
     # --- Annotating
 
     def quote_selection(self) -> None:
-        """Make a quote from the reader's selection (Ctrl+Q)."""
+        """Make a quote from the reader's selection (Ctrl+Shift+Q)."""
         if not self.reader.request_quote():
             self.show_error("Select the words of the quote in the reader first.")
+
+    def move_quote_to_selection(self) -> None:
+        """Make the current quote cover the reader's selection instead (Edit menu)."""
+        span = self.reader.selected_span()
+        qid = self.current_quote_id
+        if qid is None or span is None or self.reader.source is None:
+            self.show_error("Select a quote, then select its new words in the reader.")
+            return
+        quote = self._guard(lambda: self.svc.quotes.get(qid))
+        if quote is None:
+            return
+        if quote.source_id != self.reader.source.id:
+            self.show_error("A quote can only move within its own source.")
+            return
+        self.push(cmd.MoveSpanCommand(self.svc, qid, (quote.start, quote.end), span[:2]))
 
     def create_quote(
         self, start: int, end: int, text: str, speaker: str | None = None

@@ -142,7 +142,11 @@ def test_quoting_a_selected_span_creates_the_quote_and_undo_removes_it(
     window.reader.select_span(start, start + len(words))
     window.ask_speaker = lambda: "مظلوم عبدي"  # an alias of Mazloum Abdi
     before = svc.quotes.count(demo.id)
-    qtbot.keyClick(window.reader.text_edit, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        window.reader.text_edit,
+        Qt.Key.Key_Q,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     assert svc.quotes.count(demo.id) == before + 1
     made = [q for q in svc.quotes.list(source_id=source.id) if q.start == start]
     assert len(made) == 1

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from PySide6.QtCore import QModelIndex, QRunnable, Qt, QTimer
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -840,3 +840,48 @@ def test_case_details_are_edited_and_the_switcher_follows(
     window.undo_stack.undo()
     window.undo_stack.undo()
     assert sqlite_services.cases.get(demo.id).title == demo.title
+
+
+def test_no_two_actions_share_a_shortcut(window: MainWindow) -> None:
+    seen: dict[str, str] = {}
+    for action in window.findChildren(QAction):
+        for key in action.shortcuts():
+            name = key.toString()
+            assert name not in seen, f"{name} is both {seen[name]!r} and {action.text()!r}"
+            seen[name] = action.text()
+    assert seen["Ctrl+Q"] == "&Quit"
+    assert seen["Ctrl+Shift+Q"] == "&Quote selection"
+    assert {"Alt+Left", "Alt+Right", "Ctrl+F", "Del", "Ctrl+Z", "Ctrl+Shift+Z"} <= set(seen)
+
+
+def test_a_quote_is_moved_to_the_selected_words_and_back(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    svc = sqlite_services
+    quote = svc.quotes.list(demo.id)[0]
+    window.select_item("quote", quote.id)
+    text = svc.sources.get_text(quote.source_id)
+    start, end = quote.start, quote.end - 10  # a shorter span of the same words
+    window.reader.select_span(start, end)
+    window.act_move_span.trigger()
+    moved = svc.quotes.get(quote.id)
+    assert (moved.start, moved.end, moved.text) == (start, end, text[start:end])
+    window.undo_stack.undo()
+    back = svc.quotes.get(quote.id)
+    assert (back.start, back.end, back.text) == (quote.start, quote.end, quote.text)
+
+
+def test_the_startup_frame_appears_where_the_window_was(
+    qtbot: Any, make_window: Any, settings_path: str, demo: Any
+) -> None:
+    from ui.app import startup_frame
+
+    w = make_window()
+    w.show()
+    w.resize(700, 500)  # within the offscreen screen (800 x 600): restoring clamps to it
+    size = (w.width(), w.height())
+    w.close()
+    frame = startup_frame(settings_path)
+    qtbot.addWidget(frame)
+    assert (frame.width(), frame.height()) == size
+    assert "Opening" in frame.centralWidget().text()
