@@ -63,7 +63,7 @@ SearchKind = Literal["quotes", "sources", "both"]
 GroupBy = Literal["speaker", "source"] | None
 
 RANK_CAP = 1_000  # text matches ranked in full; above this, newest first
-FILTER_FIRST_CAP = 3_000  # rows a filter may select for the filter-first plan (SQLite)
+FILTER_FIRST_CAP = 200  # rows a filter may select for the filter-first plan (SQLite)
 SET_CAP = 30_000  # rows a filter may select to be applied as a set of ids (SQLite)
 COUNT_CAP = 10_000  # matches counted before a total becomes "at least"
 MAX_LIMIT = 10_000  # hits per page
@@ -483,11 +483,16 @@ class SearchService(Service):
         text_n = _capped_count(s, sa.select(fts.c.rowid).where(match))
         where = base + c.conds
         filter_n = 0
+        filtered: list[int] = []
         if where:
-            filter_n = _capped_count(s, sa.select(table.c.id).where(*where), SET_CAP)
+            # The filtered ids, read once (index ranges) and reused below as a set.
+            filtered = list(
+                s.execute(sa.select(table.c.id).where(*where).limit(SET_CAP + 1)).scalars()
+            )
+            filter_n = len(filtered)
             if c.conds and filter_n <= FILTER_FIRST_CAP and filter_n < text_n:
                 return self._sqlite_filter_first(
-                    s, table, fts_name, where, c, leaves, limit, offset
+                    s, table, fts_name, filtered, c, leaves, limit, offset
                 )
         # Three ways to apply the filters while reading the text index newest first: none; the
         # filtered ids as a set (no row lookups: best for a selective filter); or a join to
@@ -498,7 +503,10 @@ class SearchService(Service):
             key = fts.c.rowid
         elif filter_n <= SET_CAP:
             # "+ 0": a plain rowid IN (...) would be handed to FTS5, one lookup per id.
-            restrict = (fts.c.rowid + 0).in_(sa.select(table.c.id).where(*where))
+            ids_json: sa.Select[Any] = sa.select(sa.column("value")).select_from(
+                sa.func.json_each(sa.bindparam("ids_json", json.dumps(filtered)))
+            )
+            restrict = (fts.c.rowid + 0).in_(ids_json)
             stmt = sel.with_only_columns(fts.c.rowid, *sel.selected_columns[1:]).where(
                 match, restrict
             )
@@ -537,14 +545,13 @@ class SearchService(Service):
         s: Session,
         table: Any,
         fts_name: str,
-        where: list[ColumnElement[bool]],
+        candidates: list[int],
         c: Compiled,
         leaves: list[Text],
         limit: int,
         offset: int,
     ) -> _KindResult:
         assert c.match is not None
-        candidates = list(s.execute(sa.select(table.c.id).where(*where)).scalars())
         # One rowid lookup per candidate (FTS5 seeks in its doclists); CROSS JOIN keeps SQLite
         # from starting at the text index instead.
         sql = sa.text(
