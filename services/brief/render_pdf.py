@@ -163,6 +163,7 @@ def _make_bidi_text() -> type:
             color: str = INK,
             base: int | None = None,
             suffix: tuple[str, str] | None = None,
+            links: tuple[tuple[str, str, bool], ...] = (),
             anchor: str | None = None,
             indent: float = 0,
             space_before: float = 0,
@@ -182,6 +183,8 @@ def _make_bidi_text() -> type:
             self.spaceBefore = space_before
             self.spaceAfter = space_after
             self._lines = lines
+            self.links = links
+            self._linked: set[str] = set()
             self._width = 0.0
             self.latin = SANS_BOLD if bold else SANS
             self.arabic = ARABIC_BOLD if bold else ARABIC
@@ -245,8 +248,10 @@ def _make_bidi_text() -> type:
                 color=self.color,
                 base=self.base,
                 indent=self.indent,
+                links=self.links,
             )
             first = BidiText(self.text, anchor=self.anchor, lines=self._lines[:n], **kw)
+            kw["links"] = tuple(link for link in self.links if link[2])  # addresses only
             rest = BidiText(self.text, suffix=self.suffix, lines=self._lines[n:], **kw)
             first.spaceBefore = self.spaceBefore
             rest.spaceAfter = self.spaceAfter
@@ -257,6 +262,7 @@ def _make_bidi_text() -> type:
         def draw(self) -> None:
             canv = self.canv
             assert self._lines is not None
+            self._linked = set()
             if self.anchor:
                 canv.bookmarkHorizontal(self.anchor, 0, self.height)
             canv.setFillColor(self.color)
@@ -309,11 +315,55 @@ def _make_bidi_text() -> type:
                 y -= self.leading
 
         def _show(self, item: tuple[Any, Any, str, float], x: float, y: float) -> float:
-            _run, text, font, width = item
+            run, text, font, width = item
+            if self.links and not run.rtl:
+                return self._show_linked(text, font, x, y, width)
             t = self.canv.beginText(x, y)
             t.setFont(font, self.size)
             t.textOut(text)
             self.canv.drawText(t)
+            return x + width
+
+        def _link_for(self, word: str) -> tuple[str, bool] | None:
+            for target, dest, is_url in self.links:
+                if is_url:
+                    # A long address broken over lines is linked piece by piece.
+                    if word == target or (len(word) >= 8 and word in target):
+                        return dest, True
+                elif word == target and target not in self._linked:
+                    # A plain link (the note's number) is its first occurrence only.
+                    self._linked.add(target)
+                    return dest, False
+            return None
+
+        def _show_linked(self, text: str, font: str, x: float, y: float, width: float) -> float:
+            """A left-to-right run whose link words are drawn in the accent colour and linked."""
+            canv = self.canv
+            t = canv.beginText(x, y)
+            t.setFont(font, self.size)
+            pos = x
+            for i, word in enumerate(text.split(" ")):
+                piece = word if i == 0 else " " + word
+                link = self._link_for(word) if word else None
+                if link is None:
+                    t.textOut(piece)
+                    pos += pdfmetrics.stringWidth(piece, font, self.size)
+                    continue
+                if i:
+                    t.textOut(" ")
+                    pos += pdfmetrics.stringWidth(" ", font, self.size)
+                w = pdfmetrics.stringWidth(word, font, self.size)
+                t.setFillColor(ACCENT_COLOR())
+                t.textOut(word)
+                t.setFillColor(self.color)
+                dest, is_url = link
+                rect = (pos, y - self.size * 0.25, pos + w, y + self.size)
+                if is_url:
+                    canv.linkURL(dest, rect, relative=1, thickness=0)
+                else:
+                    canv.linkRect("", dest, rect, relative=1, thickness=0)
+                pos += w
+            canv.drawText(t)
             return x + width
 
         def _draw_suffix(self, x: float, y: float) -> None:
@@ -403,12 +453,16 @@ def _styles() -> dict[str, Any]:
     return s
 
 
-def _para(text: str, style: str, markup_suffix: str = "", **bidi: Any) -> Any:
-    """A Paragraph for left-to-right text, a BidiText when it holds right-to-left letters."""
+def _para(text: str, style: str, markup_suffix: str = "", plain: bool = False, **bidi: Any) -> Any:
+    """A Paragraph for left-to-right text, a BidiText when it holds right-to-left letters.
+
+    ``plain`` asks for a BidiText whatever the script: no markup parsing, which is much faster
+    for the thousands of short meta lines of a long dossier.
+    """
     from reportlab.platypus import Paragraph
 
     st = _styles()[style]
-    if has_rtl(text):
+    if plain or has_rtl(text):
         return _bidi_class()(
             text,
             size=st.fontSize,
@@ -702,15 +756,16 @@ def _quote_flowables(b: QuoteBlock) -> list[Any]:
     text = b.text if has_rtl(b.text) else f"“{b.text}”"
     out = [_para(text, "quote")]
     meta = " · ".join(x for x in (b.speaker, b.date, b.status) if x)
-    ref = f'<a href="#note-{b.note}" color="{ACCENT_NAME}"><super>{b.note}</super></a>'
-    if has_rtl(meta):
-        out.append(
-            _para(
-                "— " + meta, "meta", suffix=(str(b.note), f"note-{b.note}"), anchor=f"ref-{b.note}"
-            )
+    # The citation number is a superscript link to its note; the line is the note's way back.
+    out.append(
+        _para(
+            "— " + meta,
+            "meta",
+            plain=True,
+            suffix=(str(b.note), f"note-{b.note}"),
+            anchor=f"ref-{b.note}",
         )
-    else:
-        out.append(_para("— " + meta, "meta", markup_suffix=f" {ref}", anchor=f"ref-{b.note}"))
+    )
     if b.translation:
         out.append(_para(f"Translation: {b.translation}", "meta"))
     if b.remark:
@@ -718,18 +773,27 @@ def _quote_flowables(b: QuoteBlock) -> list[Any]:
     return out
 
 
-def _note_flowable(n: Note) -> Any:
-    text = f"{n.number}. {n.text()}"
-    if has_rtl(text):
-        return _para(text, "note", anchor=f"note-{n.number}", base=0)
-    body = f'<a href="#ref-{n.number}" color="{ACCENT_NAME}">{n.number}.</a> ' + escape(
-        n.text().removesuffix(f" {n.url}" if n.url else "")
-    )
-    if n.url:
-        body += f' <a href="{escape(n.url)}" color="{ACCENT_NAME}">{escape(n.url)}</a>'
-    from reportlab.platypus import Paragraph
+@cache
+def ACCENT_COLOR() -> Any:  # noqa: N802 - a constant, built lazily (reportlab is imported late)
+    """The accent colour as a reportlab colour object."""
+    from reportlab.lib.colors import HexColor
 
-    return Paragraph(f'<a name="note-{n.number}"/>{body}', _styles()["note"])
+    return HexColor(ACCENT)
+
+
+def _note_flowable(n: Note) -> Any:
+    """A citation note: its number links back to the quote, its address to the web."""
+    links: tuple[tuple[str, str, bool], ...] = ((f"{n.number}.", f"ref-{n.number}", False),)
+    if n.url:
+        links += ((n.url, n.url, True),)
+    return _para(
+        f"{n.number}. {n.text()}",
+        "note",
+        plain=True,
+        anchor=f"note-{n.number}",
+        base=0,
+        links=links,
+    )
 
 
 def _tables(b: Table, text_width: float) -> list[Any]:
