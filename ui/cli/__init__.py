@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "ui.cli.core",
     "ui.cli.reliability",
     "ui.cli.export",
+    "ui.cli.importing",
     "ui.cli.extract",
     "ui.cli.search",
 ]
