@@ -24,7 +24,13 @@ def main() -> int:
     ap.add_argument("--kills", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--spawn", action="store_true", help="fresh interpreter per kill")
-    ap.add_argument("--max-delay", type=float, default=0.35, help="seconds of work before a kill")
+    ap.add_argument("--max-delay", type=float, default=0.2, help="seconds of work before a kill")
+    ap.add_argument(
+        "--edits-first",
+        type=int,
+        default=12,
+        help="fork server: kill after a random 0..N acknowledged edits, then the delay",
+    )
     ap.add_argument("--encrypted", action="store_true", help="a SQLCipher store")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -34,6 +40,7 @@ def main() -> int:
             args.seed,
             fork_server=not args.spawn,
             max_delay=args.max_delay,
+            max_edits_first=0 if args.spawn else args.edits_first,
             passphrase="benchmark passphrase" if args.encrypted else None,
         )
     mode = ("spawn" if args.spawn else "fork server") + (", encrypted" if args.encrypted else "")

@@ -118,8 +118,15 @@ def run_kills(
     max_delay: float = 0.35,
     deadline: float | None = None,
     passphrase: str | None = None,
+    max_edits_first: int = 0,
 ) -> KillReport:
-    """Start, kill and check ``kills`` times; stop early (still checked) past ``deadline`` s."""
+    """Start, kill and check ``kills`` times; stop early (still checked) past ``deadline`` s.
+
+    Each worker is killed ``max_delay`` seconds at most after it starts; with
+    ``max_edits_first`` (fork server only), after it reported a random number of edits up to that
+    many and then a random 0-``max_delay`` seconds more, so that on a slow or busy machine the
+    kills still land in the middle of real work rather than while the store opens.
+    """
     rng = random.Random(seed)
     store, files, case_id = prepare(folder, passphrase)
     report = KillReport()
@@ -145,8 +152,9 @@ def run_kills(
                 break
             worker_seed = rng.randrange(1 << 30)
             delay = rng.uniform(0.01, max_delay)
+            edits_first = rng.randint(0, max_edits_first) if max_edits_first else 0
             if server is not None:
-                acks = _kill_forked(server, worker_seed, delay)
+                acks = _kill_forked(server, worker_seed, delay, edits_first)
             else:
                 acks = _kill_spawned(store, files, case_id, worker_seed, delay, env)
             report.kills += 1
@@ -162,16 +170,23 @@ def run_kills(
     return report
 
 
-def _kill_forked(server: subprocess.Popen[bytes], seed: int, delay: float) -> list[str]:
+def _kill_forked(
+    server: subprocess.Popen[bytes], seed: int, delay: float, edits_first: int = 0
+) -> list[str]:
     assert server.stdin is not None and server.stdout is not None
     server.stdin.write(f"run {seed}\n".encode())
     server.stdin.flush()
     first = server.stdout.readline().decode().split()
     if not first or first[0] != "pid":
         raise RuntimeError(f"fork server said {first!r}")
+    acks: list[str] = []
+    while len(acks) < edits_first:
+        line = server.stdout.readline().decode()
+        if not line or line.startswith("exit "):
+            raise RuntimeError(f"worker ended before it was killed: {line!r}")
+        acks.append(line.rstrip("\n"))
     time.sleep(delay)
     os.kill(int(first[1]), signal.SIGKILL)
-    acks: list[str] = []
     while True:
         line = server.stdout.readline().decode()
         if not line:
