@@ -93,7 +93,9 @@ def visual_runs(line: str, base: int, arabic_has: frozenset[str] = frozenset()) 
     """
     if not line:
         return []
-    lv = levels(line, base) if (base or has_rtl(line)) else [0] * len(line)
+    if not base and not has_rtl(line):
+        return [Run(line, 0, False)]  # the common case: nothing to reorder
+    lv = levels(line, base)
     cls = []
     for ch, level in zip(line, lv, strict=True):
         if is_rtl_char(ch):
