@@ -342,16 +342,17 @@ def _make_bidi_text() -> type:
             t = canv.beginText(x, y)
             t.setFont(font, self.size)
             pos = x
+            plain: list[str] = []  # words since the last link, drawn in one go
             for i, word in enumerate(text.split(" ")):
-                piece = word if i == 0 else " " + word
                 link = self._link_for(word) if word else None
                 if link is None:
-                    t.textOut(piece)
-                    pos += pdfmetrics.stringWidth(piece, font, self.size)
+                    plain.append(word)
                     continue
-                if i:
-                    t.textOut(" ")
-                    pos += pdfmetrics.stringWidth(" ", font, self.size)
+                before = " ".join(plain) + (" " if i else "")
+                plain = []
+                if before:
+                    t.textOut(before)
+                    pos += pdfmetrics.stringWidth(before, font, self.size)
                 w = pdfmetrics.stringWidth(word, font, self.size)
                 t.setFillColor(ACCENT_COLOR())
                 t.textOut(word)
@@ -363,6 +364,9 @@ def _make_bidi_text() -> type:
                 else:
                     canv.linkRect("", dest, rect, relative=1, thickness=0)
                 pos += w
+                plain = [""]  # the space after the link word
+            if plain and plain != [""]:
+                t.textOut(" ".join(plain))
             canv.drawText(t)
             return x + width
 
