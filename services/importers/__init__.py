@@ -14,7 +14,15 @@ from pathlib import Path
 from services.errors import ImportFailedError
 from services.importers.base import Attachment, Extracted, fail
 
-__all__ = ["Attachment", "Extracted", "Reader", "read_any", "reader_for", "sniff"]
+__all__ = [
+    "FILE_PATTERNS",
+    "Attachment",
+    "Extracted",
+    "Reader",
+    "read_any",
+    "reader_for",
+    "sniff",
+]
 
 Reader = Callable[[Path, bytes], Extracted]
 
@@ -35,6 +43,8 @@ EXTENSIONS = {
     ".eml": "eml",
 }
 SUPPORTED = "Sourcebook imports .html, .mhtml, .pdf, .docx, .eml, .txt and .md"
+# For a file dialog's filter: "Importable files (*.html *.htm ...)".
+FILE_PATTERNS = " ".join(f"*{ext}" for ext in EXTENSIONS if ext)
 NAMES = {
     "text": "a text file",
     "html": "a web page",

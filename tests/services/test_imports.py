@@ -536,3 +536,10 @@ def test_overlong_metadata_is_clipped_to_fit_every_engine(
     src = _importer(services).import_file(_case(services), write(tmp_path, "long.eml", data))
     assert len(src.title) == 500 and src.title.endswith("\u2026")
     assert src.meta["subject"].endswith("the tender")  # the full header is kept
+
+
+def test_file_dialog_patterns_name_every_importable_extension() -> None:
+    from services.importers import EXTENSIONS, FILE_PATTERNS
+
+    assert set(FILE_PATTERNS.split()) == {f"*{ext}" for ext in EXTENSIONS if ext}
+    assert "*.pdf" in FILE_PATTERNS and "*.eml" in FILE_PATTERNS and "*.mhtml" in FILE_PATTERNS
