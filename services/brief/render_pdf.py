@@ -311,7 +311,7 @@ def _make_bidi_text() -> type:
                     canv._code.append("EMC")
                     k = end
                 if sw and not self.base:
-                    self._draw_suffix(x + 1, y)
+                    self._draw_suffix(x + 1.5, y)
                 y -= self.leading
 
         def _show(self, item: tuple[Any, Any, str, float], x: float, y: float) -> float:
