@@ -142,16 +142,20 @@ def _add_footnotes_part(document: Any, notes: tuple[Note, ...]) -> None:
         f'<w:footnotePr xmlns:w="{W_NS}"><w:footnote w:id="-1"/><w:footnote w:id="0"/>'
         f"</w:footnotePr>"
     )
-    # CT_Settings keeps a schema order; footnotePr sits before compat-ish elements: put it
-    # early (after w:zoom / w:proofState when present) which Word and LibreOffice accept.
-    anchor = None
-    for child in settings:
-        if child.tag.split("}")[1] in ("zoom", "proofState", "defaultTabStop"):
-            anchor = child
-    if anchor is not None:
-        anchor.addnext(pr)
+    _settings_before_compat(settings, pr)
+
+
+def _settings_before_compat(settings: Any, element: Any) -> None:
+    """Insert ``element`` just before ``w:compat``.
+
+    That is where CT_Settings' schema order puts ``updateFields`` and ``footnotePr`` (Word
+    refuses settings out of order).
+    """
+    compat = settings.find(f"{{{W_NS}}}compat")
+    if compat is not None:
+        compat.addprevious(element)
     else:
-        settings.insert(0, pr)
+        settings.append(element)
 
 
 FONT_CT = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
@@ -389,15 +393,27 @@ def render_docx(
         elif isinstance(b, Table):
             w.add(_table_xml(b, text_width))
         elif isinstance(b, Contents):
+            # Each entry's page number is a PAGEREF field to the heading's bookmark: Word and
+            # LibreOffice fill it in when they lay the document out.
+            tab = int(text_width * 567)
             entries = "".join(
-                f'<w:p><w:pPr><w:ind w:left="{(h.level - 1) * 280}"/></w:pPr>'
-                f'<w:hyperlink w:anchor="_Toc_{h.key}">{_runs_xml(h.text)}</w:hyperlink></w:p>'
+                f'<w:p><w:pPr><w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{tab}"/>'
+                f'</w:tabs><w:spacing w:after="{60 if h.level == 1 else 20}"/>'
+                f'<w:ind w:left="{(h.level - 1) * 280}"/></w:pPr>'
+                f'<w:hyperlink w:anchor="_Toc_{h.key}">{_runs_xml(h.text)}'
+                f"<w:r><w:tab/></w:r>"
+                f"{_pageref(h.key)}"
+                f"</w:hyperlink></w:p>"
                 for h in headings
             )
             w.para("Contents", "Heading1")
-            # A real TOC field (Word refreshes it with page numbers); its cached result lists
-            # the headings with links, so readers that do not update fields still show it.
-            w.add(_toc_xml(entries))
+            w.add(entries)
+            # Word shows a PAGEREF's stored value until it updates fields: ask it to on open
+            # (LibreOffice computes them as it lays the document out).
+            _settings_before_compat(
+                document.settings.element,
+                parse_xml(f'<w:updateFields xmlns:w="{W_NS}" w:val="true"/>'),
+            )
         elif isinstance(b, PageBreak):
             w.add('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
     w.flush()
@@ -413,14 +429,9 @@ def render_docx(
     return path
 
 
-def _toc_xml(entries: str) -> str:
-    begin = (
-        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-        '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>'
-        '<w:r><w:fldChar w:fldCharType="separate"/></w:r></w:p>'
-    )
-    end = '<w:p><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
-    return begin + entries + end
+def _pageref(key: str) -> str:
+    """A PAGEREF field to the heading bookmark ``_Toc_<key>`` (cached value: 1)."""
+    return _field("PAGEREF _Toc_" + key + " \\h", "<w:r><w:t>1</w:t></w:r>")
 
 
 def _fill(paragraph: Any, text: str, style: str) -> None:

@@ -134,6 +134,43 @@ def test_docx_converts_with_libreoffice(sqlite_services: Services, tmp_path: Pat
     assert "Voice of America (VOA), 4 Feb 2021." in text
 
 
+def test_docx_contents_show_the_pages_libreoffice_lays_out(
+    sqlite_services: Services, tmp_path: Path
+) -> None:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    case = build_demo(sqlite_services)
+    result = sqlite_services.exports.export(
+        case.id, BriefOptions(template=Template.DOSSIER, today=TODAY), tmp_path, ["docx"]
+    )
+    out = tmp_path / "lo"
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(result.files[0]),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
+    pages = pdftotext(out / (result.files[0].stem + ".pdf")).split("\f")
+    toc = next(i for i, p in enumerate(pages) if "Contents" in p)
+    for title in ("Summary", "Timeline", "Sources"):
+        m = re.search(rf"^{title}\W*?(\d+)\s*$", pages[toc], re.M)
+        assert m, title
+        starts = next(
+            i + 1 for i, p in enumerate(pages) if i > toc and re.search(rf"^{title}$", p, re.M)
+        )
+        assert int(m.group(1)) == starts, title
+
+
 def test_dossier_pdf_has_outline_contents_and_clean_properties(
     sqlite_services: Services, tmp_path: Path
 ) -> None:

@@ -137,10 +137,13 @@ def test_dossier_has_contents_with_pages_and_a_source_list(
     assert "US-backed forces intensify campaign against IS remnants" in flat(
         text[text.rindex("Sources") :]
     )
-    body = docx_parts(result.files[1])["word/document.xml"]
-    assert 'TOC \\o "1-2"' in body  # a real contents field Word refreshes
+    parts = docx_parts(result.files[1])
+    body = parts["word/document.xml"]
     for key in ("summary", "people", "timeline", "quotes", "sources"):
+        # Each entry links to its heading's bookmark and shows its page through a PAGEREF.
         assert f'w:anchor="_Toc_{key}"' in body and f'w:name="_Toc_{key}"' in body
+        assert f"PAGEREF _Toc_{key} \\h" in body
+    assert '<w:updateFields w:val="true"/>' in parts["word/settings.xml"]
 
 
 def test_quote_sheet_groups_by_speaker_with_a_citation_each(
