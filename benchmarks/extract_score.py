@@ -68,6 +68,7 @@ def main() -> None:
         ("harder held-out paragraphs", load_cases(DATA.with_name("hard.json"))),
         ("fresh held-out paragraphs", load_cases(DATA.with_name("fresh.json"))),
         ("second fresh held-out paragraphs", load_cases(DATA.with_name("fresh2.json"))),
+        ("third fresh held-out paragraphs", load_cases(DATA.with_name("fresh3.json"))),
         ("labelled paragraphs", cases),
         ("with the sample", [*cases, _sample_case()]),
     ):

@@ -43,7 +43,8 @@ _NOT_QUOTE_CUE = re.compile(
     r"the\s+word|the\s+words|the\s+phrase|branded|labell?ed|self-styled|self-proclaimed|termed|"
     r"slogan|hashtag|code-?named|under\s+the\s+name|operation|called|named|calls\s+itself|"
     r"calls\s+them|book|film|movie|documentary|report|song|album|novel|series|programme|"
-    r"program|show|article|poem|play|headline|column|exhibition|study|paper|banner|sign)"
+    r"program|show|article|poem|play|headline|column|exhibition|study|paper|banner|sign|"
+    r"sang|sing|sings|singing|chanted|chanting|chant|chants|anthem)"
     r"[\s,:]*$",
     re.IGNORECASE,
 )

@@ -437,6 +437,13 @@ def _strip_leading(ch: _Chunk, text: str) -> _Chunk | None:
             break
         start = text.index(words[1], start + len(words[0])) if len(words) > 1 else ch.end
         words.pop(0)
+    # "Information Minister Imad Sara", "Secretary General Antonio Guterres": the words up to
+    # the last title word are the title when a name of two words or more follows.
+    last = max((i for i, w in enumerate(words[:4]) if w.lower() in TITLE_WORDS), default=-1)
+    if last >= 0 and len(words) - last - 1 >= 2 and not any(w.lower() in ORG_WORDS for w in words):
+        titles.extend(words[: last + 1])
+        start = text.index(words[last + 1], start)
+        words = words[last + 1 :]
     if not words:
         return None
     return _Chunk(start, ch.end, words, " ".join(titles))
@@ -538,9 +545,14 @@ def _single_word(name: str, low: str, text: str, ch: _Chunk) -> tuple[str, str] 
         _SPEECH_AFTER.match(text, ch.end)
         or _SPEECH_BEFORE.search(text, max(0, ch.start - 20), ch.start)
         or _APPOSITION_THEN_SPEECH.match(text, ch.end)
+        or _AGE.match(text, ch.end)
     ):
         return PERSON, name
     return None
+
+
+# "Aisha, 62, has lived in the camp": only people are given an age.
+_AGE = re.compile(r",\s+(?:\d{1,2}|1[01]\d),")
 
 
 def find_mentions(

@@ -51,6 +51,18 @@ _CUE_BEFORE = re.compile(
     r"(?P<name>(?:[A-Z][\w’'-]*|(?:al|el|ez|ad|as)-[A-Z][\w’'-]*)"
     r"(?:\s+(?:[A-Z][\w’'-]*|(?:al|el|ez|ad|as)-[A-Z][\w’'-]*)){0,2})"
 )
+# "near Tal Rifaat", "outside Maarat al-Numan": a name after these is a place.
+_CUE_NEAR = re.compile(
+    r"\b(?:near|outside|north\s+of|south\s+of|east\s+of|west\s+of|around|towards)\s+"
+    r"(?P<name>(?:[A-Z][\w’'-]*|(?:al|el|ez|ad|as)-[A-Z][\w’'-]*)"
+    r"(?:\s+(?:[A-Z][\w’'-]*|(?:al|el|ez|ad|as)-[A-Z][\w’'-]*)){0,2})"
+)
+# First words of Arabic place names: Tal Abyad, Ras al-Ain, Deir Hafer, Jisr al-Shughour.
+TOPONYM_HEADS = frozenset(
+    _names(
+        "tal|tell|tall|ras|deir|jabal|jebel|wadi|ain|kafr|kfar|bir|maarat|khan|qasr|jisr|bab|marj"
+    )
+)
 _BORDER = re.compile(r"\b(?:the\s+)?(?P<name>[A-Z][\w]+(?:[-–][A-Z][\w]+)+\s+border)\b")
 # Arabic names of the same places (Arabic has no capitals, so only a list can find them).
 ARABIC_GAZETTEER = _names(
@@ -94,12 +106,15 @@ class PlaceFinder:
         if self.case_places.match(name) is not None:
             return True
         key = name_key(name)
-        return key in self._gazetteer or name.lower() in self._gazetteer or key in self._cue_names
+        if key in self._gazetteer or name.lower() in self._gazetteer or key in self._cue_names:
+            return True
+        words = name.split()
+        return len(words) >= 2 and words[0].lower() in TOPONYM_HEADS
 
     def learn_from_cues(self, text: str) -> list[tuple[int, int, str]]:
         """Names the text itself calls places; returns their spans."""
         found: list[tuple[int, int, str]] = []
-        for rx in (_CUE_AFTER, _CUE_BEFORE, _BORDER):
+        for rx in (_CUE_AFTER, _CUE_BEFORE, _CUE_NEAR, _BORDER):
             for m in rx.finditer(text):
                 name = m.group("name")
                 words = name.split()
@@ -109,8 +124,8 @@ class PlaceFinder:
                     and rx is not _BORDER
                 ):
                     words.pop(0)
-                if not words:
-                    continue
+                if not words or words[-1].endswith(("\u2019s", "'s")):
+                    continue  # "near Ali's house": not a place name
                 name = " ".join(words)
                 start = m.start("name") + m.group("name").index(name)
                 self._cue_names.add(name_key(name))

@@ -136,7 +136,7 @@ class _Resolver:
         for m in self.mentions_in(a, verb_at):
             between = text[m.end : verb_at].strip()
             if (
-                between in ("", "\u2019s", "'s")
+                between in ("", "\u2019s", "'s", ", who", ", who has", ", who had")
                 or (between.endswith(",") and between[:1] in ",(" and len(between) > 1)
                 or re.fullmatch(r"\([^)]*\)", between)
             ):

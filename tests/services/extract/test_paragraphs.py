@@ -25,6 +25,7 @@ HELD_OUT = [
     *load_cases(DATA_DIR / "heldout.json"),
     *load_cases(DATA_DIR / "fresh.json"),
     *load_cases(DATA_DIR / "fresh2.json"),
+    *load_cases(DATA_DIR / "fresh3.json"),
 ]
 
 
