@@ -334,7 +334,9 @@ def render_docx(
     text_width = 21.0 - 4.2  # cm
     section.different_first_page_header_footer = True
     hp = section.header.paragraphs[0]
-    _fill(hp, doc.header, "SBHeader")
+    # A thin rule under the running header, as in the PDF.
+    rule = '<w:pBdr><w:bottom w:val="single" w:sz="4" w:space="4" w:color="C9CCD1"/></w:pBdr>'
+    _fill(hp, doc.header, "SBHeader", rule)
     fp = section.footer.paragraphs[0]
     _fill(fp, "", "SBHeader")
     from docx.oxml import parse_xml
@@ -434,10 +436,11 @@ def _pageref(key: str) -> str:
     return _field("PAGEREF _Toc_" + key + " \\h", "<w:r><w:t>1</w:t></w:r>")
 
 
-def _fill(paragraph: Any, text: str, style: str) -> None:
+def _fill(paragraph: Any, text: str, style: str, extra_ppr: str = "") -> None:
     from docx.oxml import parse_xml
 
-    frag = parse_xml(f'<w:p xmlns:w="{W_NS}">{_pp(text, style, ltr=True)}{_runs_xml(text)}</w:p>')
+    ppr = _pp(text, style, extra_ppr, ltr=True)
+    frag = parse_xml(f'<w:p xmlns:w="{W_NS}">{ppr}{_runs_xml(text)}</w:p>')
     p = paragraph._p
     for child in list(p):
         p.remove(child)
@@ -454,6 +457,7 @@ def _table_xml(t: Table, text_width_cm: float) -> str:
         '<w:insideH w:val="single" w:sz="4" w:color="C9CCD1"/></w:tblBorders>'
     )
     head_rpr = "<w:b/><w:bCs/>"
+    head_border = '<w:tcBorders><w:bottom w:val="single" w:sz="8" w:color="1D1D1F"/></w:tcBorders>'
 
     def row(cells: tuple[str, ...], header: bool) -> str:
         trpr = (
@@ -462,7 +466,8 @@ def _table_xml(t: Table, text_width_cm: float) -> str:
             else "<w:trPr><w:cantSplit/></w:trPr>"
         )
         tcs = "".join(
-            f'<w:tc><w:tcPr><w:tcW w:w="{twips[i]}" w:type="dxa"/></w:tcPr>'
+            f'<w:tc><w:tcPr><w:tcW w:w="{twips[i]}" w:type="dxa"/>{head_border if header else ""}'
+            f"</w:tcPr>"
             f"<w:p>{_pp(c, 'SBCell')}"
             f"{_runs_xml(c, head_rpr if header else '')}</w:p></w:tc>"
             for i, c in enumerate(cells)
