@@ -33,9 +33,9 @@ if TYPE_CHECKING:
     from services.container import Services
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-BRIEF_MAX_PEOPLE = 12
-BRIEF_MAX_EVENTS = 15
-BRIEF_MAX_QUOTES = 12
+BRIEF_MAX_PEOPLE = 10
+BRIEF_MAX_EVENTS = 12
+BRIEF_MAX_QUOTES = 10
 UNATTRIBUTED = "Unattributed"
 _TITLES = {
     Template.BRIEF: "Brief",

@@ -517,3 +517,33 @@ def test_docx_has_no_template_leftovers(sqlite_services: Services, tmp_path: Pat
     assert "<w:removePersonalInformation/>" in docx_parts(result.files[0])["word/settings.xml"]
     assert "Deir ez-Zor campaign — Brief" in core
     assert "<cp:lastModifiedBy></cp:lastModifiedBy>" in core or "lastModifiedBy/>" in core
+
+
+def test_brief_of_a_large_case_stays_within_four_pages(
+    sqlite_services: Services, tmp_path: Path
+) -> None:
+    svc = sqlite_services
+    case = svc.cases.create("Large case", summary="A long running story. " * 12, author="Desk")
+    sentence = "the convoy crossed the river at night and the officials said nothing about it"
+    quotes = [f"{sentence.capitalize()} ({i}), {sentence}." for i in range(40)]
+    text = "\n".join(f"Para {i}: “{q}” End." for i, q in enumerate(quotes))
+    src = svc.sources.add(case.id, title="Long report", text=text, kind=SourceKind.WEB_PAGE)
+    people = [
+        svc.people.create(case.id, f"Person {i}", role="Deputy director of regional affairs")
+        for i in range(30)
+    ]
+    for i, q in enumerate(quotes):
+        start = text.index(q)
+        svc.quotes.create(
+            src.id, start, start + len(q), speaker_id=people[i % 30].id, status="verified"
+        )
+    for i in range(30):
+        svc.events.create(
+            case.id,
+            f"Event {i}: officials meet in the capital to discuss the convoy and the river",
+            date=PartialDate.parse(f"2021-{1 + i % 12:02d}"),
+        )
+    result = svc.exports.export(
+        case.id, BriefOptions(template=Template.BRIEF, today=TODAY), tmp_path, ["pdf"]
+    )
+    assert 2 <= _pages(result.files[0]) <= 4
