@@ -69,6 +69,7 @@ def main() -> None:
         ("fresh held-out paragraphs", load_cases(DATA.with_name("fresh.json"))),
         ("second fresh held-out paragraphs", load_cases(DATA.with_name("fresh2.json"))),
         ("third fresh held-out paragraphs", load_cases(DATA.with_name("fresh3.json"))),
+        ("fourth fresh held-out paragraphs", load_cases(DATA.with_name("fresh4.json"))),
         ("labelled paragraphs", cases),
         ("with the sample", [*cases, _sample_case()]),
     ):

@@ -157,6 +157,9 @@ _PARTICLES = frozenset(
         den la le dos das"""
     )
 )
+# Particles that stand alone between name words ("Ali al Hassan", "Omar bin Laden"); the others
+# ("as", "at", "an") are English words unless joined by a hyphen ("as-Sham").
+_STANDALONE_PARTICLES = _PARTICLES - {"as", "at", "an", "ar", "az", "ad", "ash", "ez"}
 _JOINERS = frozenset({"of", "for", "de", "bin", "ibn", "bint", "van", "von", "der", "du", "da"})
 _PRONOUNS = {"he": PERSON, "she": PERSON, "it": ORGANISATION}
 
@@ -378,7 +381,8 @@ def chunks(text: str) -> list[_Chunk]:
     cur: list[tuple[int, int, str]] = []
 
     def flush() -> None:
-        while cur and cur[-1][2].lower() in _JOINERS | {"the"}:
+        # A name never ends with a joining word or a particle ("Jalal Mohammed at").
+        while cur and cur[-1][2].lower() in _JOINERS | _PARTICLES | {"the"}:
             cur.pop()
         if cur:
             out.append(_Chunk(cur[0][0], cur[-1][1], [w for _, _, w in cur]))
@@ -397,7 +401,7 @@ def chunks(text: str) -> list[_Chunk]:
             _is_namey(tok)
             or cur
             and (
-                low in _PARTICLES
+                low in _STANDALONE_PARTICLES
                 or low in _JOINERS
                 or (low == "the" and cur[-1][2] in ("of", "for"))
             )
@@ -454,6 +458,15 @@ def _split_on_joiners(ch: _Chunk, text: str) -> list[_Chunk]:
     if not any(w in ("of", "for", "and") for w in ch.words):
         return [ch]
     if any(w.lower() in ORG_WORDS for w in ch.words):
+        # "Dareen Khalifa of the International Crisis Group": a person of an organisation.
+        if "of" in ch.words:
+            at = ch.words.index("of")
+            head, tail = ch.words[:at], ch.words[at + 1 :]
+            if len(head) >= 2 and not any(w.lower() in ORG_WORDS for w in head) and tail:
+                tail = tail[1:] if tail[0] == "the" else tail
+                t0 = text.index(tail[0], ch.start + len(" ".join(head)))
+                head_end = text.index(head[-1], ch.start) + len(head[-1])
+                return [_Chunk(ch.start, head_end, head, ch.title), _Chunk(t0, ch.end, tail)]
         return [ch]
     parts: list[_Chunk] = []
     cur: list[str] = []
@@ -807,6 +820,11 @@ def attach_roles(
         if acr:
             pos = acr.end()
         app = _apposition(text, pos, limit)
+        of_org = re.compile(r"\s+of\s+(?:the\s+)?").match(text, m.end)
+        if app is None and of_org and e.kind == PERSON and e.affiliation is None:
+            nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+            if nxt is not None and nxt.start == of_org.end() and nxt.kind == ORGANISATION:
+                e.affiliation = nxt.entity
         if app is None:
             if e.kind == PERSON and not e.role:
                 role, org = _role_before(text, m, mentions, i)

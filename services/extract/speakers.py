@@ -88,8 +88,15 @@ class Attribution:
 
 
 class _Resolver:
-    def __init__(self, text: str, mentions: Sequence[Mention], quotes: Sequence[QuoteSpan]):
+    def __init__(
+        self,
+        text: str,
+        mentions: Sequence[Mention],
+        quotes: Sequence[QuoteSpan],
+        sentences: SentenceIndex | None = None,
+    ):
         self.text = text
+        self.sentences = sentences
         inside = sorted((q.open_at, q.close_at) for q in quotes)
         self._q_opens = [a for a, _ in inside]
         self._inside = inside
@@ -124,6 +131,12 @@ class _Resolver:
         span = m.span("p")
         if word in ("he", "she") or word.split()[-1] in _PERSON_NOUNS:
             ref = self.latest_before(span[0], (PERSON,))
+            if ref is not None and self.sentences is not None and self.sentences.spans:
+                # "Hassan met his cousin Jalal. … he said": the subject, the first person named
+                # in that sentence, rather than the last.
+                s0 = self.sentences.around(ref.start)[0]
+                first = next((m for m in self.mentions_in(s0, ref.start) if m.kind == PERSON), None)
+                ref = first or ref
         else:
             ref = self.latest_before(span[0], (ORGANISATION,))
         return (ref.entity if ref else None), span
@@ -133,10 +146,20 @@ class _Resolver:
     def _subject(self, a: int, verb_at: int) -> tuple[Entity | None, Span] | None:
         """The subject before a verb of speech: a name (maybe with an apposition) or pronoun."""
         text = self.text
-        for m in self.mentions_in(a, verb_at):
+        found = self.mentions_in(a, verb_at)
+        for k, m in enumerate(found):
             between = text[m.end : verb_at].strip()
+            # "Dareen Khalifa of the International Crisis Group argued": the person speaks.
+            of_org = (
+                k + 1 < len(found)
+                and m.kind == PERSON
+                and found[k + 1].kind == ORGANISATION
+                and re.fullmatch(r"\s+of\s+(?:the\s+)?", text[m.end : found[k + 1].start])
+                and text[found[k + 1].end : verb_at].strip() == ""
+            )
             if (
-                between in ("", "\u2019s", "'s", ", who", ", who has", ", who had")
+                of_org
+                or between in ("", "\u2019s", "'s", ", who", ", who has", ", who had")
                 or (between.endswith(",") and between[:1] in ",(" and len(between) > 1)
                 or re.fullmatch(r"\([^)]*\)", between)
             ):
@@ -218,7 +241,7 @@ def attribute(
     paragraph_of: Sequence[int],
 ) -> list[Attribution]:
     """The attribution of each quote (same order as ``quotes``)."""
-    r = _Resolver(text, mentions, quotes)
+    r = _Resolver(text, mentions, quotes, sentences)
     out: list[Attribution] = []
     sent_of = [sentences.index_of(q.open_at) for q in quotes]
     for i, q in enumerate(quotes):
