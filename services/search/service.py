@@ -65,6 +65,7 @@ GroupBy = Literal["speaker", "source"] | None
 RANK_CAP = 1_000  # text matches ranked in full; above this, newest first
 FILTER_FIRST_CAP = 200  # rows a filter may select for the filter-first plan (SQLite)
 SET_CAP = 30_000  # rows a filter may select to be applied as a set of ids (SQLite)
+RANK_FILTERED_CAP = 3_000  # filtered matches ranked in full when the text matches are few
 COUNT_CAP = 10_000  # matches counted before a total becomes "at least"
 MAX_LIMIT = 10_000  # hits per page
 BATCH_MAX_LINES = 5_000
@@ -497,7 +498,15 @@ class SearchService(Service):
         # Three ways to apply the filters while reading the text index newest first: none; the
         # filtered ids as a set (no row lookups: best for a selective filter); or a join to
         # the table (best when most rows pass, so few are read before the page is full).
-        sel = sa.select(table.c.id, bm25) if text_n <= RANK_CAP else sa.select(table.c.id)
+        # Rank when few rows can match: few text matches, or a filter set that leaves few (the
+        # scan then reads at most COUNT_CAP text matches and ranks only those in the set).
+        rank = text_n <= RANK_CAP or (
+            bool(where)
+            and filter_n <= SET_CAP
+            and text_n <= COUNT_CAP
+            and min(text_n, filter_n) <= RANK_FILTERED_CAP
+        )
+        sel = sa.select(table.c.id, bm25) if rank else sa.select(table.c.id)
         if not where:
             stmt = sel.with_only_columns(fts.c.rowid, *sel.selected_columns[1:]).where(match)
             key = fts.c.rowid
@@ -520,7 +529,7 @@ class SearchService(Service):
                 .with_hint(table, "NOT INDEXED", "sqlite")
             )
             key = table.c.id
-        if text_n <= RANK_CAP:
+        if rank:
             rows = s.execute(stmt.order_by(bm25, key.desc())).all()
             ids = [int(r[0]) for r in rows]
             scores = {int(r[0]): -float(r[1]) for r in rows}
