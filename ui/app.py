@@ -111,10 +111,15 @@ def install_excepthook(show: Any) -> None:
         log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, exc, tb)))
         from services.errors import DomainError
 
-        if isinstance(exc, DomainError):
-            show(exc.message)
-        else:
-            show(f"Something went wrong ({kind.__name__}: {exc}). Your work is saved.")
+        text = (
+            exc.message
+            if isinstance(exc, DomainError)
+            else f"Something went wrong ({kind.__name__}: {exc}). Your work is saved."
+        )
+        try:
+            show(text)
+        except RuntimeError:  # the window is already gone (the application is quitting)
+            log.error("%s", text)
 
     sys.excepthook = hook
 

@@ -38,11 +38,16 @@ class _Task(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self._fn()
-        except Exception as exc:  # noqa: BLE001 - reported to the GUI thread, never lost
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.finished.emit(result)
+            try:
+                result = self._fn()
+            except Exception as exc:  # noqa: BLE001 - reported to the GUI thread, never lost
+                self.signals.failed.emit(exc)
+            else:
+                self.signals.finished.emit(result)
+        except RuntimeError:
+            # The application quit while this task ran: its signals holder is gone, and there
+            # is no window left to tell.
+            pass
 
 
 class SynchronousPool:
