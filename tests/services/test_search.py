@@ -532,3 +532,45 @@ def test_bad_arguments(services: Services, data: Data) -> None:
         services.search.search(data.case, "border", group_by="tag")  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         services.search.search(data.case, "border", limit=-1)
+
+
+# --- Every plan gives the same answer
+
+
+PLAN_QUERIES = [
+    "border",
+    "border OR water",
+    "speaker:Abdi",
+    "speaker:Abdi border",
+    "said:2021 -semalka",
+    "said:2021-01..2021-02 border",
+    "kind:pdf fighting OR négo*",
+    "tag:crossings border",
+    'place:"Deir Ezzor"',
+    "status:verified OR status:disputed",
+]
+
+
+@pytest.mark.parametrize(
+    "caps",
+    [
+        {},  # the defaults: small data ranks everything
+        {"RANK_CAP": 0, "RANK_FILTERED_CAP": 0},  # newest first, filters as sets
+        {"RANK_CAP": 0, "FILTER_FIRST_CAP": 0, "SET_CAP": 0},  # filters by joining the table
+        {"FILTER_FIRST_CAP": 1_000, "COUNT_CAP": 1},  # filtered rows looked up one by one
+    ],
+    ids=["ranked", "newest-first-set", "join", "filter-first"],
+)
+def test_every_plan_finds_the_same_rows(
+    services: Services, data: Data, monkeypatch: pytest.MonkeyPatch, caps: dict[str, int]
+) -> None:
+    from services.search import service as search_service
+
+    expected = {q: set(services.search.ids(data.case, q)) for q in PLAN_QUERIES}
+    for name, value in caps.items():
+        monkeypatch.setattr(search_service, name, value)
+    for q in PLAN_QUERIES:
+        res = services.search.search(data.case, q, limit=500, kind="quotes")
+        assert {h.id for h in res.quotes} == expected[q], q
+        if res.quote_total_exact:
+            assert res.quote_total == len(expected[q]), q
