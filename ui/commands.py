@@ -444,3 +444,18 @@ class MoveSpanCommand(ServiceCommand):
 
     def _undo(self) -> None:
         self._svc.quotes.move_span(self.quote_id, *self._old)
+
+
+class UnlinkCommand(ServiceCommand):
+    """Remove a quote, person or source from an event; undo links it again."""
+
+    def __init__(self, services: Services, event_id: int, kind: str, ident: int) -> None:
+        super().__init__(f"Unlink {kind} {ident} from event {event_id}")
+        self._svc = services
+        self.event_id, self.kind, self.ident = event_id, kind, ident
+
+    def _redo(self) -> None:
+        self._svc.events.unlink(self.event_id, self.kind, self.ident)
+
+    def _undo(self) -> None:
+        self._svc.events.link(self.event_id, self.kind, self.ident)

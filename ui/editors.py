@@ -177,6 +177,7 @@ class EditorPanel(QScrollArea):
         speaker_requested: (quote id, speaker name) — the window resolves or creates the person.
         affiliation_added: (person id, organisation id, role, start date, end date).
         affiliation_removed: The AffiliationDTO to remove.
+        unlink_requested: (event id, kind, id) of a link to remove from the event.
         failed: A plain-language message about a field that could not be read.
     """
 
@@ -186,6 +187,7 @@ class EditorPanel(QScrollArea):
     speaker_requested = Signal(int, str)
     affiliation_added = Signal(int, int, str, object, object)
     affiliation_removed = Signal(object)
+    unlink_requested = Signal(int, str, int)
     failed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -231,8 +233,11 @@ class EditorPanel(QScrollArea):
         label.setWordWrap(True)
         self.setWidget(label)
 
-    def show_item(self, kind: str, dto: Any) -> None:
-        """Edit ``dto`` (a QuoteDTO, PersonDTO, EventDTO or SourceDTO)."""
+    def show_item(self, kind: str, dto: Any, links: Sequence[tuple[str, int, str]] = ()) -> None:
+        """Edit ``dto`` (a quote, person, event, source, place or case DTO).
+
+        ``links`` lists what an event is linked to, as (kind, id, label).
+        """
         self._loading = True
         self.kind, self.dto = kind, dto
         form_host = QWidget()
@@ -260,6 +265,8 @@ class EditorPanel(QScrollArea):
             form.addRow("Tags", tags)
         if kind == "person":
             self._add_affiliations(form, dto)
+        if kind == "event":
+            self._add_links(form, links)
         self.setWidget(form_host)
         self._loading = False
 
@@ -296,6 +303,40 @@ class EditorPanel(QScrollArea):
                 self._fill_affiliations(dto)
         finally:
             self._loading = False
+
+    # --- An event's links
+
+    def _add_links(self, form: QFormLayout, links: Sequence[tuple[str, int, str]]) -> None:
+        linked = QListWidget()
+        linked.setMaximumHeight(110)
+        linked.setToolTip("Drag quotes, people or sources onto the event in the list to link them")
+        unlink = QPushButton("Unlink")
+        unlink.clicked.connect(self._unlink)
+        self.widgets["links"] = linked
+        self.widgets["unlink"] = unlink
+        form.addRow("Linked", linked)
+        form.addRow("", unlink)
+        self.set_links(links)
+
+    def set_links(self, links: Sequence[tuple[str, int, str]]) -> None:
+        """Show what the event being edited is linked to, as (kind, id, label)."""
+        linked: Any = self.widgets.get("links")
+        if linked is None:
+            return
+        linked.clear()
+        for kind, ident, label in links:
+            item = QListWidgetItem(f"{kind}: {label}")
+            item.setData(Qt.ItemDataRole.UserRole, (kind, ident))
+            linked.addItem(item)
+
+    def _unlink(self) -> None:
+        linked: Any = self.widgets.get("links")
+        item = linked.currentItem() if linked is not None else None
+        if item is None:
+            self.failed.emit("Select the link to remove in the list first.")
+            return
+        kind, ident = item.data(Qt.ItemDataRole.UserRole)
+        self.unlink_requested.emit(self.dto.id, kind, int(ident))
 
     # --- Affiliations (roles over time)
 

@@ -234,6 +234,9 @@ class MainWindow(QMainWindow):
         self.editor.affiliation_added.connect(
             lambda *args: self.push(cmd.AddAffiliationCommand(self.svc, *args))
         )
+        self.editor.unlink_requested.connect(
+            lambda e, k, i: self.push(cmd.UnlinkCommand(self.svc, e, k, i))
+        )
         self.editor.affiliation_removed.connect(
             lambda a: self.push(cmd.RemoveAffiliationCommand(self.svc, a))
         )
@@ -627,7 +630,7 @@ class MainWindow(QMainWindow):
                 self.card.show_place(place, svc.events.list(event.case_id, place_id=place.id))
             else:
                 self.card.show_nothing()
-            self.editor.show_item("event", event)
+            self.editor.show_item("event", event, self._event_links(event))
             self._set_focus_label(f"Linked to event “{event.title}”")
         elif kind == "source":
             source = svc.sources.get(ident)
@@ -654,6 +657,22 @@ class MainWindow(QMainWindow):
                 self.card.show_person(speaker, svc.people.stats(speaker.id))
                 self.card_dock.raise_()
         self.panes[kind].select_id(ident)
+
+    def _event_links(self, event: Any) -> list[tuple[str, int, str]]:
+        """What an event is linked to, labelled for the editor (confidential ones marked)."""
+        svc = self.svc
+        links: list[tuple[str, int, str]] = []
+        for pid in event.person_ids:
+            p = svc.people.get(pid)
+            links.append(("person", pid, ("\N{LOCK} " if p.confidential else "") + p.name))
+        for qid in event.quote_ids:
+            q = svc.quotes.get(qid)
+            text = q.text if len(q.text) <= 60 else q.text[:59] + "…"
+            links.append(("quote", qid, f"“{text}”"))
+        for sid in event.source_ids:
+            src = svc.sources.get(sid)
+            links.append(("source", sid, ("\N{LOCK} " if src.confidential else "") + src.title))
+        return links
 
     def _source_is_confidential(self, source_id: int) -> bool:
         try:
@@ -1062,6 +1081,8 @@ class MainWindow(QMainWindow):
             return
         if fresh != dto:
             self.editor.update_item(fresh)
+            if kind == "event":
+                self.editor.set_links(self._event_links(fresh))
         if kind == "person":
             self.card.show_person(fresh, self.svc.people.stats(dto.id))
 

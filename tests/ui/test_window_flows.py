@@ -885,3 +885,22 @@ def test_the_startup_frame_appears_where_the_window_was(
     qtbot.addWidget(frame)
     assert (frame.width(), frame.height()) == size
     assert "Opening" in frame.centralWidget().text()
+
+
+def test_an_events_links_are_listed_and_unlinked_with_undo(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    svc = sqlite_services
+    event = next(e for e in svc.events.list(demo.id) if e.quote_ids and e.person_ids)
+    window.select_item("event", event.id)
+    linked: Any = window.editor.widgets["links"]
+    labels = [linked.item(i).text() for i in range(linked.count())]
+    assert len(labels) == len(event.person_ids) + len(event.quote_ids) + len(event.source_ids)
+    row = next(i for i, t in enumerate(labels) if t.startswith("quote:"))
+    kind, qid = linked.item(row).data(Qt.ItemDataRole.UserRole)
+    linked.setCurrentRow(row)
+    window.editor.widgets["unlink"].click()
+    assert qid not in svc.events.get(event.id).quote_ids
+    assert window.editor.widgets["links"].count() == len(labels) - 1
+    window.undo_stack.undo()
+    assert qid in svc.events.get(event.id).quote_ids
