@@ -457,16 +457,20 @@ def _styles() -> dict[str, Any]:
     return s
 
 
-def _para(text: str, style: str, markup_suffix: str = "", plain: bool = False, **bidi: Any) -> Any:
-    """A Paragraph for left-to-right text, a BidiText when it holds right-to-left letters.
+# Styles laid out by BidiText even for left-to-right text: no markup parsing.
+_PLAIN_STYLES = frozenset({"cell", "cellhead", "body", "lead", "small", "quote", "h1", "h2"})
 
-    ``plain`` asks for a BidiText whatever the script: no markup parsing, which is much faster
-    for the thousands of short meta lines of a long dossier.
+
+def _para(text: str, style: str, plain: bool = False, **bidi: Any) -> Any:
+    """A BidiText (our own line layout, no markup parsing) or a reportlab Paragraph.
+
+    Text holding right-to-left letters, ``plain`` text and the styles of ``_PLAIN_STYLES`` go to
+    BidiText; the rest (cover and contents lines) to a Paragraph.
     """
     from reportlab.platypus import Paragraph
 
     st = _styles()[style]
-    if plain or has_rtl(text):
+    if plain or style in _PLAIN_STYLES or has_rtl(text):
         return _bidi_class()(
             text,
             size=st.fontSize,
@@ -482,7 +486,7 @@ def _para(text: str, style: str, markup_suffix: str = "", plain: bool = False, *
     anchor = bidi.get("anchor")
     if anchor:
         body = f'<a name="{anchor}"/>' + body
-    return Paragraph(body + markup_suffix, st)
+    return Paragraph(body, st)
 
 
 # --- The document
@@ -687,7 +691,7 @@ def _toc_entry(level: int, text: str, key: str) -> Any:
         def draw(self) -> None:
             canv = self.canv
             inner.drawOn(canv, 0, 0)
-            size = inner.style.fontSize if hasattr(inner, "style") else 10
+            size = getattr(inner, "size", None) or inner.style.fontSize
             canv.saveState()
             canv.translate(self.width, self.height - size)
             canv.doForm(_toc_form(key))
