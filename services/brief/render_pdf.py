@@ -227,7 +227,8 @@ def _make_bidi_text() -> type:
             self._width = avail_width
             if self._lines is None:
                 self._lines = self._break(avail_width - self.indent - self._suffix_width())
-            self.height = len(self._lines) * self.leading + self.size * 0.25
+            # As a Paragraph: the leading below the last baseline holds its descenders.
+            self.height = len(self._lines) * self.leading
             return avail_width, self.height
 
         def _suffix_width(self) -> float:
@@ -238,7 +239,7 @@ def _make_bidi_text() -> type:
         def split(self, avail_width: float, avail_height: float) -> list[Any]:
             self.wrap(avail_width, avail_height)
             assert self._lines is not None
-            n = int((avail_height - self.size * 0.25) // self.leading)
+            n = int(avail_height // self.leading)
             if n <= 0 or n >= len(self._lines):
                 return [] if n <= 0 else [self]
             kw: dict[str, Any] = dict(
