@@ -73,6 +73,9 @@ class Compiler:
     # Whether a plain word also finds quotes whose tag names hold it. SQLite indexes tag names
     # with the text (FTS5 column ``tags``); PostgreSQL looks them up here.
     expand_tags = True
+    # ``said:`` as a test on the row (for plans that read the row anyway) instead of an id set
+    # served by the date index.
+    said_as_rows = False
 
     def __init__(self, kind: Kind, resolver: Resolver) -> None:
         self.kind = kind
@@ -251,6 +254,13 @@ class Compiler:
         if f.name == "said":
             assert f.dates is not None
             lo, hi = f.dates
+            if quote and self.said_as_rows:
+                start = t.c.said_start
+                end = sa.func.coalesce(t.c.said_end, start)
+                rows: list[ColumnElement[bool]] = [start.is_not(None)]
+                rows += [start <= hi] if hi is not None else []
+                rows += [end >= lo] if lo is not None else []
+                return sa.and_(*rows)
             if quote:
                 return _said_overlaps(t, lo, hi)
             parts: list[ColumnElement[bool]] = [t.c.published_on.is_not(None)]

@@ -434,7 +434,9 @@ class SearchService(Service):
         if c.match is None:
             return self._filter_only(s, table, base + c.conds, limit, offset, c)
         if dialect == "sqlite":
-            return self._sqlite_text(s, table, kind, base, c, leaves, limit, offset, case_id)
+            return self._sqlite_text(
+                s, table, kind, base, c, leaves, limit, offset, case_id, (names, tree)
+            )
         return self._pg_text(s, table, base, c, comp.text_cond(c.match), limit, offset)
 
     @staticmethod
@@ -471,6 +473,7 @@ class SearchService(Service):
         limit: int,
         offset: int,
         case_id: int | None,
+        source: tuple[_Names, Node] | None = None,
     ) -> _KindResult:
         assert c.match is not None
         fts_name = "fts_quotes" if kind == "quote" else "fts_sources"
@@ -521,6 +524,11 @@ class SearchService(Service):
             )
             key = fts.c.rowid
         else:
+            if source is not None:
+                # Each row is read anyway: test its date on it rather than build the id set.
+                comp = compiler_for("sqlite", kind, source[0])
+                comp.said_as_rows = True
+                where = base + comp.compile(source[1]).conds
             # NOT INDEXED: start from the text index; with an index on a filtered column SQLite
             # would start there and look every row up in FTS5 (MACHINE-NOTES).
             stmt = (
