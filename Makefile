@@ -48,8 +48,10 @@ lint: setup
 	$(BIN)/lint-imports
 
 # Without SOURCEBOOK_TEST_PG_URL the PostgreSQL half is skipped, with the reason in the summary.
+# Tests run on every core (pytest-xdist); PYTEST_ARGS adds options, e.g. PYTEST_ARGS="-n 0 -x".
+PYTEST_ARGS ?=
 pytest: setup
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --durations=15 $(PYTEST_ARGS)
 
 test: system-deps-test lint pytest
 
