@@ -127,6 +127,11 @@ def _check_metadata(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def check_metadata(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Source fields checked and cleaned as :meth:`SourceService.add` does (bulk importer)."""
+    return _check_metadata(values)
+
+
 class SourceService(Service):
     """Use cases on sources."""
 
