@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         window.people.select_id(person.id)
 
         def shoot() -> None:
-            window._show_backup()
+            window.show_backup()
             app.processEvents()
             out.parent.mkdir(parents=True, exist_ok=True)
             window.grab().save(str(out))
