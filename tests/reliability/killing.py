@@ -11,6 +11,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from models.entities import Event, Person, Quote, Source, SourceFile
 from services.container import Services
 
 WORKER = Path(__file__).with_name("edit_worker.py")
+WORKER_TIMEOUT = 60.0  # seconds a worker may take for the edits it must make before its kill
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -179,14 +181,24 @@ def _kill_forked(
     first = server.stdout.readline().decode().split()
     if not first or first[0] != "pid":
         raise RuntimeError(f"fork server said {first!r}")
+    pid = int(first[1])
     acks: list[str] = []
-    while len(acks) < edits_first:
-        line = server.stdout.readline().decode()
-        if not line or line.startswith("exit "):
-            raise RuntimeError(f"worker ended before it was killed: {line!r}")
-        acks.append(line.rstrip("\n"))
+    # Bounded in time: a worker that stops making edits is killed by the watchdog, and the
+    # run fails with that said, instead of waiting for ever.
+    watchdog = threading.Timer(WORKER_TIMEOUT, os.kill, (pid, signal.SIGKILL))
+    watchdog.start()
+    try:
+        while len(acks) < edits_first:
+            line = server.stdout.readline().decode()
+            if not line or line.startswith("exit "):
+                raise RuntimeError(
+                    f"worker made {len(acks)} edits in {WORKER_TIMEOUT} s, then {line!r}"
+                )
+            acks.append(line.rstrip("\n"))
+    finally:
+        watchdog.cancel()
     time.sleep(delay)
-    os.kill(int(first[1]), signal.SIGKILL)
+    os.kill(pid, signal.SIGKILL)
     while True:
         line = server.stdout.readline().decode()
         if not line:

@@ -19,7 +19,12 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_edit(tmp_path: Path) ->
     # Each worker is killed after 0-12 acknowledged edits and then 10-200 ms more (in the middle
     # of whatever it was doing then), however fast or busy the machine is.
     report = run_kills(
-        tmp_path / "kills", kills=100, seed=20261125, max_delay=0.2, max_edits_first=12
+        tmp_path / "kills",
+        kills=100,
+        seed=20261125,
+        max_delay=0.2,
+        max_edits_first=12,
+        deadline=900,  # seconds: a bound for a very slow machine, far above the usual 30-110 s
     )
     assert report.kills == 100
     assert report.corrupt == []
@@ -36,6 +41,7 @@ def test_encrypted_store_survives_kills_too(tmp_path: Path) -> None:
         seed=7,
         max_delay=0.2,
         max_edits_first=8,
+        deadline=600,
         passphrase="kill me softly",
     )
     assert report.kills == 25
