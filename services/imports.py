@@ -18,20 +18,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import Connection, CursorResult, Engine, Table, bindparam, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.entities import Case, Source, SourceFile, SourceKind
-from services.base import Service
+from models.entities import Case, Confidentiality, Source, SourceFile, SourceKind, utcnow
+from services.base import Service, get_or_raise
 from services.dto import SourceDTO
-from services.errors import DomainError, DuplicateError, ImportFailedError, ValidationError
+from services.errors import (
+    DomainError,
+    DuplicateError,
+    ImportFailedError,
+    ValidationError,
+)
 from services.importers import EXTENSIONS, Extracted, Reader, read_any, reader_for
 from services.importers.lang import detect_language
 from services.importers.text import read_plain_text
-from services.sources import NewFile, SourceService, validate_url
+from services.sources import check_metadata, validate_url
 from services.textnorm import normalise_text
 
 __all__ = [
@@ -213,13 +218,27 @@ class ImportService(Service):
         path = Path(path)
         data = _read_file(path)
         with self._tx() as s:
-            return self._import(s, case_id, path, data)
+            result = self._import(s, case_id, path, data)
+        assert result is not None  # without a batch, every file is stored at once
+        return result
 
-    def _import(self, s: Session, case_id: int, path: Path, data: bytes) -> ImportResult:
-        """Check, read and store one file in the session ``s`` (the caller commits)."""
-        sources = SourceService(self.sessions)
+    def _import(
+        self, s: Session, case_id: int, path: Path, data: bytes, batch: _Batch | None = None
+    ) -> ImportResult | None:
+        """Check, read and store one file in the session ``s`` (the caller commits).
+
+        The rows are written with Core inserts (:func:`_store_source`) under a savepoint: a
+        file that fails part-way (an email's attachment) leaves nothing behind. With a
+        ``batch``, a file without attachments is only checked and prepared here and its rows
+        are inserted with the batch's others (:meth:`_Batch.flush`, before the commit, so the
+        search index is in step at commit); None is returned for it.
+        """
+        get_or_raise(s, Case, case_id)  # the batch keeps the case loaded: no query
         digest = hashlib.sha256(data).hexdigest()
-        here, elsewhere = _where(s, case_id, digest)
+        if batch is not None and digest in batch.digests:
+            batch.flush()  # the same bytes earlier in this batch: insert them, then look
+        conn = s.connection()
+        file_id, here, elsewhere = _where(conn, case_id, digest)
         if here is not None:
             raise DuplicateError(
                 f"{path.name}: already in this case (source {here})", existing_id=here
@@ -237,37 +256,36 @@ class ImportService(Service):
         text = normalise_text(got.text)
         values = _fields(got, text)
         values["meta"]["file_modified"] = _file_modified(path)
-        try:
-            src = sources.add(
-                case_id,
-                title=_clip(got.title or path.name, 500),
-                text=text,
-                kind=got.kind,
-                file=NewFile(data=data, file_name=path.name, media_type=got.media_type),
-                page_starts=got.page_starts,
-                session=s,
-                **values,
-            )
-        except DuplicateError as exc:  # imported by someone else meanwhile
-            raise DuplicateError(
-                f"{path.name}: already in this case (source {exc.existing_id})",
-                existing_id=exc.existing_id,
-            ) from exc
-        attached: list[SourceDTO] = []
-        for att in got.attachments:
-            try:
-                attached.append(self._add_attachment(sources, s, case_id, src.id, att))
-            except DuplicateError as exc:
-                notices.append(
-                    f"{path.name}: attachment {att.file_name} is already in this case "
-                    f"(source {exc.existing_id})"
-                )
+        title = _clip(got.title or path.name, 500)
+        file = _File(data, digest, path.name, got.media_type, file_id)
+        if batch is not None and not got.attachments:
+            row = _source_row(case_id, title, text, got, file, values, None)
+            batch.defer(_Deferred(str(path), row, file, tuple(notices)))
+            return None
+        if batch is not None:
+            batch.flush()  # attachments may repeat bytes of files waiting in the batch
+        with s.begin_nested():
+            conn = s.connection()  # asking for it inside the block emits the SAVEPOINT
+            src = _store_source(conn, case_id, title, text, got, file, values, None)
+            attached: list[SourceDTO] = []
+            for att in got.attachments:
+                try:
+                    attached.append(self._add_attachment(conn, case_id, src.id, att))
+                except DuplicateError as exc:
+                    notices.append(
+                        f"{path.name}: attachment {att.file_name} is already in this case "
+                        f"(source {exc.existing_id})"
+                    )
         return ImportResult(src, tuple(attached), tuple(notices))
 
     def _add_attachment(
-        self, sources: SourceService, s: Any, case_id: int, parent_id: int, att: Any
+        self, conn: Connection, case_id: int, parent_id: int, att: Any
     ) -> SourceDTO:
         name = Path(att.file_name)
+        digest = hashlib.sha256(att.data).hexdigest()
+        file_id, here, _elsewhere = _where(conn, case_id, digest)
+        if here is not None:
+            raise DuplicateError(f"{name.name} is already in this case", existing_id=here)
         try:
             got = read_any(name, att.data)
             if got.attachments:
@@ -284,21 +302,10 @@ class ImportService(Service):
         text = normalise_text(got.text)
         values = _fields(got, text)
         values["meta"]["attachment_of"] = parent_id
-        return sources.add(
-            case_id,
-            title=_clip(got.title or name.name, 500),
-            text=text,
-            kind=got.kind,
-            file=NewFile(
-                data=att.data,
-                file_name=name.name,
-                media_type=got.media_type or att.media_type or "application/octet-stream",
-            ),
-            page_starts=got.page_starts,
-            parent_id=parent_id,
-            session=s,
-            **values,
-        )
+        media_type = got.media_type or att.media_type or "application/octet-stream"
+        file = _File(att.data, digest, name.name, media_type, file_id)
+        title = _clip(got.title or name.name, 500)
+        return _store_source(conn, case_id, title, text, got, file, values, parent_id)
 
     def import_files(
         self, case_id: int, paths: Sequence[Path | str], progress: Progress | None = None
@@ -322,17 +329,19 @@ class ImportService(Service):
                 progress.report(i / max(len(files), 1), path.name)
                 try:
                     data = _read_file(path)
-                    result = batch.run(partial(self._import, case_id=case_id, path=path, data=data))
+                    store = partial(self._import, case_id=case_id, path=path, data=data)
+                    result = batch.run(partial(store, batch=batch))
                 except DuplicateError as exc:
                     summary.duplicates.append((str(path), exc.message))
                 except DomainError as exc:
                     summary.failed.append((str(path), exc.message))
                 else:
-                    batch.done(str(path), result)
+                    if result is not None:
+                        batch.done(str(path), result)
                 batch.commit_if_due()
             batch.commit()
         finally:
-            batch.close()
+            batch.release()
         progress.report(1.0, "done")
         return summary.freeze()
 
@@ -364,20 +373,174 @@ def _read_file(path: Path) -> bytes:
         raise ImportFailedError(f"{path.name}: cannot read the file ({exc.strerror})") from exc
 
 
-def _where(s: Session, case_id: int, sha256: str) -> tuple[int | None, list[int]]:
-    """Where these bytes already are: (source id in this case, ids of other cases)."""
-    rows = s.execute(
-        select(Source.id, Source.case_id)
-        .join(SourceFile, Source.file_id == SourceFile.id)
-        .where(SourceFile.sha256 == sha256)
-        .order_by(Source.id)
-    ).all()
-    here = next((sid for sid, cid in rows if cid == case_id), None)
-    return here, sorted({cid for _, cid in rows if cid != case_id})
+_FILES = cast(Table, SourceFile.__table__)
+_SOURCES = cast(Table, Source.__table__)
+_WHERE = (
+    select(_FILES.c.id, _SOURCES.c.id, _SOURCES.c.case_id)
+    .select_from(_FILES.outerjoin(_SOURCES, _SOURCES.c.file_id == _FILES.c.id))
+    .where(_FILES.c.sha256 == bindparam("sha256"))
+    .order_by(_SOURCES.c.id)
+)
+_INSERT_FILE = insert(_FILES)
+_INSERT_SOURCE = insert(_SOURCES)
+
+
+def _where(conn: Connection, case_id: int, sha256: str) -> tuple[int | None, int | None, list[int]]:
+    """Where these bytes already are: (stored file id, source id in this case, other cases)."""
+    rows = conn.execute(_WHERE, {"sha256": sha256}).all()
+    if not rows:
+        return None, None, []
+    here = next((sid for _fid, sid, cid in rows if cid == case_id), None)
+    elsewhere = sorted({cid for _fid, sid, cid in rows if sid is not None and cid != case_id})
+    return rows[0][0], here, elsewhere
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    """The primary key an INSERT gave its row."""
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every insert here has an integer key
+        raise ImportFailedError("the store gave no id to the new row")
+    return int(key[0])
+
+
+@dataclass(frozen=True)
+class _File:
+    """A file's bytes with their SHA-256, and the id of the stored copy if there is one."""
+
+    data: bytes
+    sha256: str
+    file_name: str
+    media_type: str
+    stored_id: int | None
+
+
+def _source_row(
+    case_id: int,
+    title: str,
+    text: str,
+    got: Extracted,
+    file: _File,
+    values: dict[str, Any],
+    parent_id: int | None,
+) -> dict[str, Any]:
+    """The ``sources`` row for a file (without ``file_id``), checked as SourceService.add does."""
+    row = check_metadata({"title": title, "kind": got.kind, "file_name": file.file_name, **values})
+    if got.page_starts and (
+        list(got.page_starts) != sorted(got.page_starts) or got.page_starts[0] != 0
+    ):
+        raise ValidationError("page starts must begin at 0 and increase")
+    now = utcnow()
+    row.update(
+        case_id=case_id,
+        text=text,
+        page_starts=list(got.page_starts),
+        parent_id=parent_id,
+        confidentiality=Confidentiality.ON_RECORD,
+        descriptor="",
+        revision=1,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    return row
+
+
+def _file_row(file: _File, row: dict[str, Any]) -> dict[str, Any]:
+    """The ``source_files`` row for a file's bytes."""
+    return {
+        "sha256": file.sha256,
+        "size": len(file.data),
+        "media_type": file.media_type,
+        "data": file.data,
+        "created_at": row["created_at"],
+    }
+
+
+def _dto(row: dict[str, Any], source_id: int, file: _File) -> SourceDTO:
+    """The new source as the service returns it (what was inserted; no query)."""
+    return SourceDTO(
+        id=source_id,
+        case_id=row["case_id"],
+        kind=SourceKind(row["kind"]),
+        title=row["title"],
+        author=row["author"],
+        publisher=row["publisher"],
+        url=row["url"],
+        published_on=row["published_on"],
+        retrieved_at=row["retrieved_at"],
+        language=row["language"],
+        reliability=None,
+        credibility=None,
+        confidentiality=Confidentiality.ON_RECORD,
+        descriptor="",
+        file_name=file.file_name,
+        sha256=file.sha256,
+        size=len(file.data),
+        media_type=file.media_type,
+        page_starts=tuple(row["page_starts"]),
+        meta=dict(row["meta"]),
+        note=row["note"],
+        revision=1,
+        revision_of_id=None,
+        parent_id=row["parent_id"],
+        text_length=len(row["text"]),
+        tags=(),
+        version=1,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _store_source(
+    conn: Connection,
+    case_id: int,
+    title: str,
+    text: str,
+    got: Extracted,
+    file: _File,
+    values: dict[str, Any],
+    parent_id: int | None,
+) -> SourceDTO:
+    """Insert the file's bytes (unless already stored) and its source; return the source.
+
+    Core inserts rather than ORM objects: the ORM's unit of work, the read-back of server
+    defaults and the lazy load of the new source's tags cost more than the insert itself
+    (see docs/performance.md, "Importing files"). The values are checked the way
+    :meth:`services.sources.SourceService.add` checks them; ``text`` is already normalised.
+    """
+    row = _source_row(case_id, title, text, got, file, values, parent_id)
+    return _insert_row(conn, row, file)
+
+
+def _insert_row(conn: Connection, row: dict[str, Any], file: _File) -> SourceDTO:
+    """Insert one prepared row (and its file's bytes unless already stored)."""
+    file_id = file.stored_id
+    if file_id is None:
+        file_id = _new_id(conn.execute(_INSERT_FILE, _file_row(file, row)))
+    row = {**row, "file_id": file_id}
+    return _dto(row, _new_id(conn.execute(_INSERT_SOURCE, row)), file)
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    """A file read and checked, whose rows are inserted with the rest of its batch."""
+
+    path: str
+    row: dict[str, Any]
+    file: _File
+    notices: tuple[str, ...]
 
 
 class _Batch:
-    """Files stored in one transaction, each under its own savepoint, committed together."""
+    """Files stored in one transaction and committed together.
+
+    A file with attachments is stored at once under its own savepoint. Other files are
+    prepared (read, checked, their rows built) and their rows inserted together by
+    :meth:`flush`, with one multi-row INSERT per table, before the commit: the rows and their
+    search index entries are committed in the same transaction. If such an INSERT is refused,
+    the rows are inserted again one by one, each under a savepoint, so that only the file at
+    fault fails.
+    """
 
     def __init__(self, sessions: sessionmaker[Session], summary: _Tally, case_id: int) -> None:
         self.sessions = sessions
@@ -389,18 +552,24 @@ class _Batch:
         self.session: Session | None = None
         self.started = 0.0
         self.pending: list[tuple[str, ImportResult]] = []
+        self.deferred: list[_Deferred] = []
+        self.digests: set[str] = set()
+        # One connection for the whole import: an SQLite store has no connection pool, and
+        # opening a connection per batch, then closing it (a WAL checkpoint when it is the
+        # last one), cost about 0.1 ms a file.
+        bind = sessions.kw.get("bind")
+        self.conn: Connection | None = bind.connect() if isinstance(bind, Engine) else None
 
-    def run(self, store: Callable[[Session], ImportResult]) -> ImportResult:
-        """Run ``store`` under a savepoint; on failure only that file is undone."""
+    def run(self, store: Callable[[Session], ImportResult | None]) -> ImportResult | None:
+        """Run ``store`` (which writes under a savepoint); on failure only that file is undone."""
         if self.session is None:
-            self.session = self.sessions()
+            self.session = self.sessions(bind=self.conn) if self.conn else self.sessions()
             self.session.begin()
             self.case = self.session.get(Case, self.case_id)
             self.started = time.monotonic()
         s = self.session
         try:
-            with s.begin_nested():
-                return store(s)
+            return store(s)
         except DomainError:
             raise
         except SQLAlchemyError as exc:
@@ -412,10 +581,51 @@ class _Batch:
         """Remember a stored file until its batch is committed."""
         self.pending.append((path, result))
 
+    def defer(self, item: _Deferred) -> None:
+        """Keep a prepared file's rows for :meth:`flush`."""
+        self.deferred.append(item)
+        self.digests.add(item.file.sha256)
+
+    def flush(self) -> None:
+        """Insert the deferred rows (files then sources, one multi-row INSERT each)."""
+        items, self.deferred = self.deferred, []
+        self.digests.clear()
+        if not items or self.session is None:
+            return
+        s = self.session
+        try:
+            try:
+                with s.begin_nested():
+                    stored = _insert_rows(s.connection(), items)
+            except SQLAlchemyError:
+                if not _usable(s):
+                    raise
+                stored = self._one_by_one(s, items)
+        except SQLAlchemyError:
+            self.deferred = items  # the batch is lost: the caller reports these as failed
+            raise
+        for item, dto in stored:
+            self.done(item.path, ImportResult(dto, (), item.notices))
+
+    def _one_by_one(self, s: Session, items: list[_Deferred]) -> list[tuple[_Deferred, SourceDTO]]:
+        """Insert rows one at a time, each under a savepoint; refused ones are reported."""
+        stored = []
+        for item in items:
+            try:
+                with s.begin_nested():
+                    stored.append((item, _insert_row(s.connection(), item.row, item.file)))
+            except SQLAlchemyError as exc:
+                if not _usable(s):
+                    raise
+                reason = f"the store refused the file: {_first_line(exc)}"
+                self.summary.failed.append((item.path, f"{Path(item.path).name}: {reason}"))
+        return stored
+
     def commit_if_due(self) -> None:
         """Commit when the batch is old or large enough."""
         if self.session is not None and (
-            len(self.pending) >= BATCH_FILES or time.monotonic() - self.started >= BATCH_SECONDS
+            len(self.pending) + len(self.deferred) >= BATCH_FILES
+            or time.monotonic() - self.started >= BATCH_SECONDS
         ):
             self.commit()
 
@@ -424,6 +634,7 @@ class _Batch:
         if self.session is None:
             return
         try:
+            self.flush()
             self.session.commit()
         except SQLAlchemyError as exc:
             self._abandon(_first_line(exc))
@@ -437,10 +648,12 @@ class _Batch:
         self.pending.clear()
 
     def _abandon(self, reason: str) -> None:
-        for path, _result in self.pending:
+        paths = [path for path, _result in self.pending] + [d.path for d in self.deferred]
+        for path in paths:
             name = Path(path).name
             self.summary.failed.append((path, f"{name}: could not be saved ({reason})"))
         self.pending.clear()
+        self.deferred.clear()
         self.close()
 
     def close(self) -> None:
@@ -449,6 +662,44 @@ class _Batch:
             self.session.close()
             self.session = None
             self.case = None
+        self.deferred.clear()
+        self.digests.clear()
+
+    def release(self) -> None:
+        """Close the batch and give back the import's connection."""
+        self.close()
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def _insert_rows(conn: Connection, items: list[_Deferred]) -> list[tuple[_Deferred, SourceDTO]]:
+    """Insert prepared rows with one multi-row INSERT per table; return the new sources.
+
+    The new ids are matched to the rows by a key that is unique within a batch (the SHA-256
+    of a file, the file id of a source: a batch holds each file's bytes once), not by the
+    order of RETURNING: asking SQLAlchemy for parameter order makes SQLite insert the rows one
+    statement at a time.
+    """
+    new_files = [item for item in items if item.file.stored_id is None]
+    file_ids: dict[str, int] = {}
+    if new_files:
+        got = conn.execute(
+            _INSERT_FILE.returning(_FILES.c.sha256, _FILES.c.id),
+            [_file_row(item.file, item.row) for item in new_files],
+        )
+        file_ids = {sha: int(i) for sha, i in got}
+    rows = [
+        {**item.row, "file_id": item.file.stored_id or file_ids[item.file.sha256]} for item in items
+    ]
+    got = conn.execute(_INSERT_SOURCE.returning(_SOURCES.c.file_id, _SOURCES.c.id), rows)
+    source_ids = {int(fid): int(i) for fid, i in got}
+    if len(source_ids) != len(rows):  # pragma: no cover - a batch never repeats a file
+        raise ImportFailedError("the store returned fewer new rows than it was given")
+    return [
+        (item, _dto(row, source_ids[row["file_id"]], item.file))
+        for item, row in zip(items, rows, strict=True)
+    ]
 
 
 def _usable(s: Session) -> bool:

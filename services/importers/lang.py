@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 
 SAMPLE_CHARS = 1500  # characters looked at (enough to tell en, ar, fr apart; cost is linear)
 _lock = threading.Lock()  # py3langid's shared model is built lazily; build it once
@@ -73,17 +74,19 @@ MIN_WORDS = 20  # fewer words than this go to the model
 
 def _quick(sample: str) -> str:
     """The language ("ar", "en" or "fr") when the sample leaves no doubt, else ""."""
-    arabic = len(_ARABIC_LETTER.findall(sample))
-    latin = len(_LATIN_LETTER.findall(sample))
-    if arabic > 3 * latin and arabic >= 12:
-        return "" if _NOT_ARABIC.search(sample) else "ar"
-    if latin < 3 * arabic:
-        return ""
-    words = [w.lower() for w in _WORD.findall(sample)]
+    if not sample.isascii():  # ASCII text has no Arabic letter: skip the letter counts
+        arabic = len(_ARABIC_LETTER.findall(sample))
+        latin = len(_LATIN_LETTER.findall(sample))
+        if arabic > 3 * latin and arabic >= 12:
+            return "" if _NOT_ARABIC.search(sample) else "ar"
+        if latin < 3 * arabic:
+            return ""
+    words = _WORD.findall(sample.lower())
     if len(words) < MIN_WORDS:
         return ""
-    en = sum(w in _ENGLISH for w in words) / len(words)
-    fr = sum(w in _FRENCH for w in words) / len(words)
+    counts = Counter(words)
+    en = sum(counts[w] for w in _ENGLISH.intersection(counts)) / len(words)
+    fr = sum(counts[w] for w in _FRENCH.intersection(counts)) / len(words)
     if en >= 0.12 and fr < 0.03:
         return "en"
     if fr >= 0.12 and en < 0.03:
@@ -94,7 +97,7 @@ def _quick(sample: str) -> str:
 def detect_language(text: str) -> str:
     """The language code ("en", "ar", "fr"...), or "" when the text is too short to tell."""
     sample = text[:SAMPLE_CHARS].strip()
-    if sum(ch.isalpha() for ch in sample[:400]) < 12:
+    if sum(map(str.isalpha, sample[:400])) < 12:
         return ""
     quick = _quick(sample)
     if quick:

@@ -31,6 +31,8 @@ def extract_pages(data: bytes) -> tuple[Any, list[str]]:
 
 def unreadable(text: str) -> bool:
     """Whether a page's text layer is mostly characters that carry no letters (PUA, U+FFFD)."""
+    if text.isascii():  # neither U+FFFD nor private-use characters: the common case, at once
+        return False
     letters = [ch for ch in text if not ch.isspace()]
     if len(letters) < 20:
         return False

@@ -543,3 +543,65 @@ def test_file_dialog_patterns_name_every_importable_extension() -> None:
 
     assert set(FILE_PATTERNS.split()) == {f"*{ext}" for ext in EXTENSIONS if ext}
     assert "*.pdf" in FILE_PATTERNS and "*.eml" in FILE_PATTERNS and "*.mhtml" in FILE_PATTERNS
+
+
+# --- Rows inserted per batch (the fast path of import_files)
+
+
+def test_imported_sources_are_as_stored_and_found_by_search_right_after(
+    services: Services, tmp_path: Path
+) -> None:
+    case = _case(services)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write(folder, "a.html", web_page("Harbour tender", ["The zanzibarite contract was signed."]))
+    write(folder, "b.txt", "Notes on the quartzmoor bridge budget.\n")
+    write(folder, "c.pdf", pdf_bytes(["The first page.", "The oxbowlane page."]))
+    write(
+        folder, "d.eml", email_message(attachments=(("x.txt", b"Kestrelvane memo.", "text/plain"),))
+    )
+    write(folder, "e.txt", "Notes on the quartzmoor bridge budget.\n")  # same bytes as b.txt
+    summary = _importer(services).import_files(case, [folder])
+    assert [s.file_name for s in summary.imported] == ["a.html", "b.txt", "c.pdf", "d.eml"]
+    assert [Path(p).name for p, _ in summary.duplicates] == ["e.txt"]
+    b_id = next(s.id for s in summary.imported if s.file_name == "b.txt")
+    assert summary.duplicates[0][1] == f"e.txt: already in this case (source {b_id})"
+    # What the import returned is what a later read gives.
+    for dto in (*summary.imported, *summary.attachments):
+        assert services.sources.get(dto.id) == dto
+    # The search index is in step as soon as import_files returns.
+    for word, name in (
+        ("zanzibarite", "a.html"),
+        ("quartzmoor", "b.txt"),
+        ("oxbowlane", "c.pdf"),
+        ("kestrelvane", "x.txt"),
+    ):
+        hits = services.search.search(case, word, kind="sources").sources
+        assert [services.sources.get(h.id).file_name for h in hits] == [name]
+
+
+def test_a_row_the_store_refuses_fails_alone_in_its_batch(
+    sqlite_services: Services, tmp_path: Path
+) -> None:
+    services = sqlite_services
+    case = _case(services)
+    with services.store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TRIGGER test_refuse BEFORE INSERT ON sources WHEN new.file_name = 'b.txt' "
+            "BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END"
+        )
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        write(folder, name, f"Note {name} on the port.\n")
+    summary = _importer(services).import_files(case, [folder])
+    assert [s.file_name for s in summary.imported] == ["a.txt", "c.txt"]
+    assert list(summary.failed) == [
+        (
+            str(folder / "b.txt"),
+            "b.txt: the store refused the file: refused by a test trigger",
+        )
+    ]
+    assert services.sources.count(case) == 2
+    with services.store.sessions() as s:
+        assert s.scalar(select(func.count(SourceFile.id))) == 2

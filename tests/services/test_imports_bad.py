@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from models.entities import Base
+from services import imports as imports_module
 from services.container import Services
 from services.errors import ImportFailedError
 from services.imports import MAX_FILE_BYTES
-from services.sources import SourceService
 from tests.data.builders import (
     docx_bytes,
     email_message,
@@ -248,16 +249,16 @@ def test_a_failure_part_way_through_an_email_leaves_nothing_behind(
         )
     )
     path = write(tmp_path, "tip.eml", data)
-    real_add = SourceService._add
+    real_store = imports_module._store_source
     calls: list[str] = []
 
-    def add_then_break(self: SourceService, *args: object, **kw: object) -> object:
+    def store_then_break(*args: Any, **kw: Any) -> Any:
         calls.append("add")
         if len(calls) == 3:
             raise ImportFailedError("two.txt: the store refused it (simulated)")
-        return real_add(self, *args, **kw)  # type: ignore[arg-type]
+        return real_store(*args, **kw)
 
-    monkeypatch.setattr(SourceService, "_add", add_then_break)
+    monkeypatch.setattr(imports_module, "_store_source", store_then_break)
     before = _counts(services)
     summary = services.imports.import_files(case, [path])
     assert summary.failed == ((str(path), "two.txt: the store refused it (simulated)"),)
