@@ -44,6 +44,7 @@ from services.errors import DomainError
 from ui import commands as cmd
 from ui.cards import CardView
 from ui.editors import EditorPanel
+from ui.panes.saved_searches import SavedSearchesPane, SearchHighlighter
 from ui.panes.table_pane import TablePane
 from ui.reader_view import ReaderView
 from ui.settings import LAYOUT_VERSION, WindowSettings
@@ -252,6 +253,17 @@ class MainWindow(QMainWindow):
         )
         self.resizeDocks([self.docks["quote"]], [230], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["event"], self.card_dock], [300, 420], Qt.Orientation.Vertical)
+        self.saved_searches = SavedSearchesPane(self.svc, lambda: self.search_edit.text())
+        self.saved_searches.run_requested.connect(self.run_saved_search)
+        self.saved_searches.failed.connect(self.show_error)
+        self.saved_searches.noticed.connect(self.show_notice)
+        self.case_opened.connect(self.saved_searches.set_case)
+        self.saved_dock = self._dock(
+            "Saved searches", "savedSearchesDock", self.saved_searches, left
+        )
+        self.tabifyDockWidget(self.docks["person"], self.saved_dock)
+        self.docks["person"].raise_()
+        self.search_marks = SearchHighlighter(self.reader.text_edit)  # matches in the reader
 
         self.review_dock: QDockWidget | None = None
         self.review_pane: Any = None
@@ -309,6 +321,11 @@ class MainWindow(QMainWindow):
             "Show &all", self.show_all, "Esc", "Unlink the panes: show everything"
         )
         self.act_search = a("&Search", self.focus_search, QKeySequence.StandardKey.Find)
+        self.act_save_search = a(
+            "Save current searc&h…",
+            self.saved_searches.save_current,
+            tip="Keep the search in the search field under a name (Saved searches pane)",
+        )
         self.act_delete = a("&Delete…", self.delete_selected, QKeySequence.StandardKey.Delete)
         self.act_new_note = a("&New note…", self.new_note, "Ctrl+N", "Type interview notes")
         self.act_import = a("&Import files…", self.import_dialog, "Ctrl+I")
@@ -332,6 +349,7 @@ class MainWindow(QMainWindow):
             self.pane_actions.append(
                 a(self.docks[kind].windowTitle(), lambda k=kind: self.focus_pane(k), f"Alt+{n}")
             )
+        self.pane_actions.append(a(self.saved_dock.windowTitle(), self.focus_saved, "Alt+5"))
 
     def _build_toolbar_and_menus(self) -> None:
         tb = QToolBar("Main")
@@ -363,6 +381,7 @@ class MainWindow(QMainWindow):
         self.search_edit.setMaximumWidth(320)
         self.search_edit.textChanged.connect(self._search_changed)
         tb.addWidget(self.search_edit)
+        tb.addAction(self.act_save_search)
         self.focus_label = QLabel()
         self.focus_label.setObjectName("focusLabel")
         tb.addWidget(self.focus_label)
@@ -391,6 +410,7 @@ class MainWindow(QMainWindow):
             self.act_delete,
             None,
             self.act_search,
+            self.act_save_search,
         ):
             e.addSeparator() if a is None else e.addAction(a)
         p = mb.addMenu("&Person")
@@ -401,7 +421,7 @@ class MainWindow(QMainWindow):
         for a in (self.act_back, self.act_forward, self.act_show_all, None, *self.pane_actions):
             v.addSeparator() if a is None else v.addAction(a)
         v.addSeparator()
-        for d in (*self.docks.values(), self.card_dock, self.editor_dock):
+        for d in (*self.docks.values(), self.saved_dock, self.card_dock, self.editor_dock):
             v.addAction(d.toggleViewAction())
 
     def _build_status(self) -> None:
@@ -729,6 +749,12 @@ class MainWindow(QMainWindow):
             self.events_tabs.setCurrentWidget(self.events)
         self.panes[kind].view.setFocus()
 
+    def focus_saved(self) -> None:
+        """Raise the saved searches and put the keyboard in them (Alt+5)."""
+        self.saved_dock.show()
+        self.saved_dock.raise_()
+        self.saved_searches.view.setFocus()
+
     def focus_search(self) -> None:
         """Put the keyboard in the search field (Ctrl+F)."""
         self.search_edit.setFocus()
@@ -765,6 +791,7 @@ class MainWindow(QMainWindow):
             return
         self._search_seq += 1
         if not text:
+            self.search_marks.set_query("")
             self.show_all()
             self.search_finished.emit()
             return
@@ -784,6 +811,12 @@ class MainWindow(QMainWindow):
             done,
             self._task_failed,
         )
+
+    def run_saved_search(self, query: str) -> None:
+        """Put a saved search's query in the search field and run it now."""
+        self.search_edit.setText(query)
+        self._search_timer.stop()
+        self._run_search()
 
     def show_search_results(self, text: str, first: Any, search: Any = None) -> None:
         """Show what a search found.
@@ -815,6 +848,7 @@ class MainWindow(QMainWindow):
             return [s for s in svc.sources.list(case_id) if s.id in wanted][o : o + n]
 
         self.focus = None
+        self.search_marks.set_query(text)
         count = f"{total:,}{'' if exact else '+'} quote{'s' if total != 1 else ''}"
         self._set_focus_label(f"Search “{text}”: {count}")
         self.quotes.proxy.set_text("")

@@ -394,6 +394,30 @@ class SearchService(Service):
         with self._tx() as s:
             s.delete(get_or_raise(s, SavedSearch, saved_id))
 
+    def rename_saved(self, saved_id: int, name: str) -> SavedSearchDTO:
+        """Give a saved search another name (names are unique within its case)."""
+        name = name.strip()
+        if not name:
+            raise ValidationError("give the saved search a name")
+        if len(name) > 200:
+            raise ValidationError("a saved search's name holds at most 200 characters")
+        with self._tx() as s:
+            row = get_or_raise(s, SavedSearch, saved_id)
+            same = s.scalar(
+                sa.select(SavedSearch.id).where(
+                    SavedSearch.name == name,
+                    SavedSearch.id != saved_id,
+                    SavedSearch.case_id.is_(None)
+                    if row.case_id is None
+                    else SavedSearch.case_id == row.case_id,
+                )
+            )
+            if same is not None:
+                raise DuplicateError(f"a saved search is already called {name!r}", same)
+            row.name = name
+            s.flush()
+            return _saved_dto(row)
+
     def run_saved(
         self,
         saved_id: int,
