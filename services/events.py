@@ -202,6 +202,9 @@ class EventService(Service):
         with self._tx() as s:
             e = get_or_raise(s, Event, event_id)
             check_version(e, expected_version, theirs=EventDTO.of(e), mine=values)
+            # Checked before any change, so that the row is written once (one version step).
+            if values.get("place_id") is not None:
+                self._same_case(get_or_raise(s, Place, values["place_id"]), e.case_id)
             for key, value in values.items():
                 if key == "date":
                     _set_date(e, value)
@@ -210,8 +213,6 @@ class EventService(Service):
                         raise ValidationError("an event needs a title")
                     e.title = " ".join(value.split())
                 elif key == "place_id":
-                    if value is not None:
-                        self._same_case(get_or_raise(s, Place, value), e.case_id)
                     e.place_id = value
                 else:
                     setattr(e, key, value)

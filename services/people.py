@@ -30,6 +30,7 @@ from services.textnorm import fold
 EDITABLE_FIELDS = frozenset(
     {"name", "kind", "role", "contact", "confidential", "descriptor", "notes"}
 )
+AFFILIATION_FIELDS = frozenset({"organisation_id", "role", "start_on", "end_on"})
 
 
 def _kind(value: PersonKind | str) -> PersonKind:
@@ -289,6 +290,46 @@ class PeopleService(Service):
                 person_id=p.id, organisation_id=org.id, role=role, start_on=start_on, end_on=end_on
             )
             s.add(a)
+            s.flush()
+            s.refresh(a)
+            return AffiliationDTO.of(a)
+
+    def get_affiliation(self, affiliation_id: int) -> AffiliationDTO:
+        """One affiliation."""
+        with self._read() as s:
+            return AffiliationDTO.of(get_or_raise(s, Affiliation, affiliation_id))
+
+    def update_affiliation(
+        self,
+        affiliation_id: int,
+        *,
+        expected_version: int | None = None,
+        **values: Any,
+    ) -> AffiliationDTO:
+        """Change an affiliation's organisation, role or dates (titles change; dates get fixed).
+
+        ``values`` may hold ``organisation_id``, ``role``, ``start_on`` and ``end_on``.
+        """
+        unknown = set(values) - AFFILIATION_FIELDS
+        if unknown:
+            raise ValidationError(f"cannot set {', '.join(sorted(unknown))} on an affiliation")
+        with self._tx() as s:
+            a = get_or_raise(s, Affiliation, affiliation_id)
+            check_version(a, expected_version, theirs=AffiliationDTO.of(a), mine=values)
+            start = values.get("start_on", a.start_on)
+            end = values.get("end_on", a.end_on)
+            if start and end and end < start:
+                raise ValidationError("an affiliation cannot end before it starts")
+            if "organisation_id" in values:
+                org = get_or_raise(s, Person, values["organisation_id"])
+                if org.kind is not PersonKind.ORGANISATION:
+                    raise ValidationError(f"{org.name} is not an organisation")
+                if org.case_id != a.person.case_id:
+                    raise ValidationError("the organisation belongs to another case")
+                if org.id == a.person_id:
+                    raise ValidationError("an organisation cannot be affiliated with itself")
+            for key, value in values.items():
+                setattr(a, key, value)
             s.flush()
             s.refresh(a)
             return AffiliationDTO.of(a)

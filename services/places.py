@@ -6,15 +6,29 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, delete, func, select
 
-from models.entities import Case, Event, Place, PlaceAlias
+from models.entities import (
+    Case,
+    Event,
+    Place,
+    PlaceAlias,
+    Quote,
+    Source,
+    quote_places,
+    source_places,
+)
 from services.base import Service, check_version, get_or_raise
 from services.dto import PlaceDTO
 from services.errors import ValidationError
 from services.textnorm import fold
 
 EDITABLE_FIELDS = frozenset({"name", "latitude", "longitude", "notes"})
+# What mentions a place: kind -> (model, link table, link column).
+MENTIONS: dict[str, tuple[type, Table, str]] = {
+    "source": (Source, source_places, "source_id"),
+    "quote": (Quote, quote_places, "quote_id"),
+}
 
 
 def _check_coords(lat: float | None, lon: float | None) -> None:
@@ -70,6 +84,40 @@ class PlaceService(Service):
             s.flush()
             return PlaceDTO.of(p)
 
+    def set_aliases(self, place_id: int, aliases: Sequence[str]) -> PlaceDTO:
+        """Replace a place's other spellings."""
+        with self._tx() as s:
+            p = get_or_raise(s, Place, place_id)
+            p.aliases.clear()
+            s.flush()
+            self._add_aliases(p, aliases)
+            s.flush()
+            return PlaceDTO.of(p)
+
+    def link(self, place_id: int, kind: str, ident: int, linked: bool = True) -> None:
+        """Record (or remove) that a source or a quote mentions a place."""
+        try:
+            model, table, col = MENTIONS[kind]
+        except KeyError:
+            raise ValidationError(f"sources and quotes mention places, not {kind!r}") from None
+        with self._tx() as s:
+            place = get_or_raise(s, Place, place_id)
+            other: Any = get_or_raise(s, model, ident)
+            if other.case_id != place.case_id:
+                raise ValidationError(f"{place.name} belongs to another case")
+            s.execute(delete(table).where(table.c.place_id == place_id, table.c[col] == ident))
+            if linked:
+                s.execute(table.insert().values({"place_id": place_id, col: ident}))
+
+    def mentions(self, place_id: int) -> dict[str, builtins.list[int]]:
+        """Ids of the sources and quotes that mention a place."""
+        with self._read() as s:
+            get_or_raise(s, Place, place_id)
+            return {
+                kind: sorted(s.scalars(select(table.c[col]).where(table.c.place_id == place_id)))
+                for kind, (_, table, col) in MENTIONS.items()
+            }
+
     def get(self, place_id: int) -> PlaceDTO:
         """One place."""
         with self._read() as s:
@@ -99,6 +147,10 @@ class PlaceService(Service):
         unknown = set(values) - EDITABLE_FIELDS
         if unknown:
             raise ValidationError(f"cannot set {', '.join(sorted(unknown))} on a place")
+        if "name" in values:
+            values["name"] = " ".join((values["name"] or "").split())
+            if not values["name"]:
+                raise ValidationError("a place needs a name")
         with self._tx() as s:
             p = get_or_raise(s, Place, place_id)
             check_version(p, expected_version, theirs=PlaceDTO.of(p), mine=values)

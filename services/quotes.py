@@ -253,6 +253,9 @@ class QuoteService(Service):
         with self._tx() as s:
             q = get_or_raise(s, Quote, quote_id)
             check_version(q, expected_version, theirs=QuoteDTO.of(q), mine=values)
+            # Checked before any change, so that the row is written once (one version step).
+            if values.get("speaker_id") is not None:
+                self._check_speaker(s, values["speaker_id"], q.case_id)
             for key, value in values.items():
                 if key == "said":
                     _set_said(q, value)
@@ -261,8 +264,6 @@ class QuoteService(Service):
                     if q.status is not QuoteStatus.UNVERIFIED and "checked_at" not in values:
                         q.checked_at = dt.datetime.now(dt.UTC)
                 elif key == "speaker_id":
-                    if value is not None:
-                        self._check_speaker(s, value, q.case_id)
                     q.speaker_id = value
                 else:
                     setattr(q, key, value)

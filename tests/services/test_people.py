@@ -156,3 +156,32 @@ def test_list_filters_and_stats(services: Services, case: int) -> None:
     assert [p.id for p in services.people.list(case, event_id=ev.id)] == [bea.id]
     assert services.people.stats(ali.id) == {"quotes": 1, "events": 0, "sources": 1}
     assert services.people.events_of(bea.id) == [ev.id]
+
+
+def test_an_affiliation_is_corrected_with_its_version(services: Services, case: int) -> None:
+    sdf = services.people.create(case, "Syrian Democratic Forces", kind="organisation")
+    ypg = services.people.create(case, "YPG", kind="organisation")
+    p = services.people.create(case, "Mazloum Abdi", organisation="Syrian Democratic Forces")
+    a = p.affiliations[0]
+    assert (a.organisation_id, a.start_on) == (sdf.id, None)
+    fixed = services.people.update_affiliation(
+        a.id,
+        expected_version=a.version,
+        organisation_id=ypg.id,
+        role="Commander",
+        start_on=dt.date(2011, 1, 1),
+        end_on=dt.date(2015, 10, 9),
+    )
+    assert (fixed.organisation_name, fixed.role, fixed.version) == ("YPG", "Commander", 2)
+    assert services.people.get(p.id).role_on(dt.date(2014, 1, 1)) == ("Commander", "YPG")
+    assert services.people.get_affiliation(a.id) == fixed
+    with pytest.raises(ConflictError) as stale:
+        services.people.update_affiliation(a.id, expected_version=1, role="Leader")
+    assert stale.value.theirs == fixed
+    with pytest.raises(ValidationError, match="end before it starts"):
+        services.people.update_affiliation(a.id, end_on=dt.date(2010, 1, 1))
+    with pytest.raises(ValidationError, match="not an organisation"):
+        services.people.update_affiliation(a.id, organisation_id=p.id)
+    with pytest.raises(ValidationError, match="cannot set person_id"):
+        services.people.update_affiliation(a.id, person_id=sdf.id)
+    assert services.people.get_affiliation(a.id) == fixed

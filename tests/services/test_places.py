@@ -48,3 +48,27 @@ def test_update_conflict_and_delete_rules(services: Services) -> None:
     services.events.delete(ev.id)
     services.places.delete(p.id)
     assert services.places.list(case) == []
+
+
+def test_spellings_replaced_and_mentions_recorded(services: Services) -> None:
+    case = services.cases.create("Deir ez-Zor").id
+    other = services.cases.create("Elsewhere").id
+    p = services.places.create(case, "Hasaka", aliases=["Hasakah"])
+    p = services.places.set_aliases(p.id, ["al-Hasakah", "الحسكة", "hasaka"])
+    assert p.aliases == ("al-Hasakah", "الحسكة")  # the name itself is not an alias
+    assert services.places.find(case, "الحسكه") == p
+    src = services.sources.add(case, title="Note", text="Fighting near al-Hasakah.")
+    q = services.quotes.create(src.id, 15, 24)
+    services.places.link(p.id, "source", src.id)
+    services.places.link(p.id, "quote", q.id)
+    services.places.link(p.id, "quote", q.id)  # twice is once
+    assert services.places.mentions(p.id) == {"source": [src.id], "quote": [q.id]}
+    services.places.link(p.id, "quote", q.id, linked=False)
+    assert services.places.mentions(p.id) == {"source": [src.id], "quote": []}
+    far = services.sources.add(other, title="Far", text="x")
+    with pytest.raises(ValidationError, match="another case"):
+        services.places.link(p.id, "source", far.id)
+    with pytest.raises(ValidationError, match="not 'event'"):
+        services.places.link(p.id, "event", 1)
+    with pytest.raises(ValidationError, match="needs a name"):
+        services.places.update(p.id, name="  ")

@@ -19,6 +19,7 @@ from ui.cli.common import EXIT_USAGE, CliError, fail, open_services
 # Modules that add subcommands, in the order they appear in --help.
 COMMAND_MODULES = [
     "ui.cli.core",
+    "ui.cli.edit",
     "ui.cli.reliability",
     "ui.cli.export",
     "ui.cli.importing",

@@ -31,6 +31,8 @@ def _case_flag(p: argparse.ArgumentParser) -> None:
 
 def register(sub: Any) -> None:
     """Add the core subcommands."""
+    from ui.cli import edit
+
     p = sub.add_parser("cases", help="list cases", description="List the store's cases.")
     _json_flag(p)
     p.set_defaults(func=cmd_cases)
@@ -83,6 +85,7 @@ def register(sub: Any) -> None:
         metavar="N",
         help="refuse the change if someone else saved the source since version N",
     )
+    edit.register_source_options(p)
     _json_flag(p)
     p.set_defaults(func=cmd_edit_source)
 
@@ -123,6 +126,7 @@ def register(sub: Any) -> None:
     p.add_argument("--tag", action="append", default=[], metavar="TAG", help="repeatable")
     _json_flag(p)
     p.set_defaults(func=cmd_quote_add)
+    edit.register_quote_actions(qsub)
 
     p = sub.add_parser(
         "people",
@@ -161,6 +165,7 @@ def register(sub: Any) -> None:
     )
     _json_flag(p)
     p.set_defaults(func=cmd_person_add)
+    edit.register_person_actions(psub)
 
     p = sub.add_parser(
         "events",
@@ -356,6 +361,8 @@ def cmd_source(args: argparse.Namespace, svc: Services) -> int:
 @guard
 def cmd_edit_source(args: argparse.Namespace, svc: Services) -> int:
     """Change a source's metadata."""
+    from ui.cli import edit
+
     values: dict[str, Any] = {}
     for key in ("title", "author", "publisher", "url", "language", "descriptor", "note"):
         if getattr(args, key) is not None:
@@ -371,9 +378,15 @@ def cmd_edit_source(args: argparse.Namespace, svc: Services) -> int:
             fail(f"a grade is a letter A–F and a digit 1–6, such as B2, not {args.grade!r}")
         values["reliability"] = grade[:1] or None
         values["credibility"] = grade[1:] or None
-    if not values:
+    values.update(edit.source_values(args, svc))
+    tags = edit.checked_tags(args.tags)
+    if not values and tags is None:
         fail("nothing to change: give at least one option (see `edit-source --help`)")
-    src = svc.sources.update(args.id, expected_version=args.expected_version, **values)
+    if values or args.expected_version is not None:
+        src = svc.sources.update(args.id, expected_version=args.expected_version, **values)
+    if tags is not None:
+        svc.tags.set_tags("source", args.id, tags)
+    src = svc.sources.get(args.id)
     if args.json:
         print_json(source_json(src))
     else:
