@@ -998,3 +998,52 @@ def test_merge_and_conflicts_on_the_command_line(
     )
     assert status == 2 and "changed by someone else" in err and "version 1" in err
     assert digest(demo_db) == before
+
+
+def test_json_marks_confidential_people_and_sources_everywhere(
+    demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(demo_db)
+    assert cli(capsys, db, "person", "edit", "8", "--confidential", "--add-alias", "Ali")[0] == 0
+    assert cli(capsys, db, "edit-source", "1", "--confidentiality", "confidential")[0] == 0
+    outputs = {
+        " ".join(args): json.loads(cli(capsys, db, *args, "--json")[1])
+        for args in (
+            ["people", "--case", "1"],
+            ["quotes", "--case", "1"],
+            ["quotes", "--case", "1", "--speaker", "Siyamend Ali"],
+            ["sources", "--case", "1"],
+            ["source", "1", "--no-text"],
+            ["person", "edit", "8", "--notes", "n"],
+            ["quote", "edit", "1", "--note", "n"],
+            ["quote", "add", "--source", "1", "--start", "340", "--end", "346", "--speaker", "Ali"],
+            ["edit-source", "1", "--note", "n"],
+        )
+    }
+    seen = {"person": 0, "speaker": 0, "source": 0, "quote source": 0}
+
+    def walk(value: object, where: str) -> None:
+        if isinstance(value, list):
+            for v in value:
+                walk(v, where)
+            return
+        if not isinstance(value, dict):
+            return
+        if value.get("name") == "Siyamend Ali":
+            assert value["confidential"] is True, where
+            seen["person"] += 1
+        if value.get("speaker_id") == 8:
+            assert value["speaker_confidential"] is True, where
+            seen["speaker"] += 1
+        if value.get("source_id") == 1:
+            assert value["source_confidential"] is True, where
+            seen["quote source"] += 1
+        if value.get("id") == 1 and "confidentiality" in value:
+            assert value["confidential"] is True, where
+            seen["source"] += 1
+        for v in value.values():
+            walk(v, where)
+
+    for where, data in outputs.items():
+        walk(data, where)
+    assert all(seen.values()), seen

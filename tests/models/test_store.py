@@ -255,3 +255,49 @@ def test_url_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert resolve_url(None).endswith("sourcebook.db")
     assert resolve_url(None).startswith("sqlite:///")
+
+
+def test_a_store_written_at_the_first_schema_is_upgraded_with_its_data(store_url: str) -> None:
+    """A real old store (schema 0001, before the search indexes) opens at head on each engine,
+    its rows kept and indexed, and works through the services."""
+    from services.container import Services
+
+    first = "0001_initial"
+    store = open_store(store_url)
+    command.downgrade(alembic_config(store.engine), first)
+    assert current_revision(store.engine) == first
+    with store.engine.begin() as c:
+        c.execute(text("INSERT INTO cases (id, title, summary, author) VALUES (1, 'Old', '', '')"))
+        c.execute(
+            text(
+                "INSERT INTO sources (id, case_id, kind, title, text) VALUES "
+                "(1, 1, 'plain_text', 'Statement', 'The commander said we will hold the bridge.')"
+            )
+        )
+        c.execute(
+            text(
+                "INSERT INTO quotes (id, case_id, source_id, start_offset, end_offset, text) "
+                "VALUES (1, 1, 1, 27, 43, 'hold the bridge.')"
+            )
+        )
+        if store.engine.dialect.name == "postgresql":
+            for table in ("cases", "sources", "quotes"):
+                c.execute(text(f"SELECT setval('{table}_id_seq', 1)"))
+    store.close()
+
+    reopened = open_store(store_url)
+    try:
+        assert reopened.schema_before == first
+        assert current_revision(reopened.engine) == head_revision()
+        if reopened.dialect == "sqlite":
+            assert reopened.backup_path is not None and reopened.backup_path.exists()
+        svc = Services.over(reopened)
+        assert svc.search.search(1, "bridge").quote_total == 1
+        assert svc.search.search(1, "commander").source_total == 1
+        q = svc.quotes.get(1)
+        assert svc.sources.get_text(1)[q.start : q.end] == q.text == "hold the bridge."
+        # New rows go on after the old ones.
+        new = svc.quotes.create(1, 4, 13)
+        assert new.id == 2 and new.text == "commander"
+    finally:
+        reopened.close()
