@@ -297,6 +297,46 @@ def test_pdf_citations_link_both_ways_and_pages_are_numbered(
         assert "Deir ez-Zor campaign · Internal — not for publication" in page
 
 
+def test_pdf_addresses_and_contents_entries_are_links(
+    sqlite_services: Services, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    case_id = _long_case(sqlite_services)  # its address is long enough to wrap
+    opts = BriefOptions(template=Template.DOSSIER, today=TODAY)
+    result = sqlite_services.exports.export(case_id, opts, tmp_path, ["pdf"])
+    doc = sqlite_services.exports.document(case_id, opts)
+    reader = PdfReader(result.files[0])
+    page_of = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
+    uris: list[str] = []
+    fit_targets: list[int] = []  # pages the contents' whole-line links jump to
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            a = annot.get_object()
+            assert a["/Subtype"] == "/Link" and [float(v) for v in a["/Border"]] == [0, 0, 0]
+            if "/A" in a:
+                assert a["/A"]["/S"] == "/URI"
+                uris.append(str(a["/A"]["/URI"]))
+            elif a["/Dest"][1] == "/Fit":
+                fit_targets.append(page_of[a["/Dest"][0].idnum])
+    # Every note's address is a link to that address (pieces of a wrapped one: same target).
+    assert set(uris) == {n.url for n in doc.notes if n.url}
+    assert len(uris) >= 2  # the wrapped address: each of its lines is a link
+    # Each contents entry jumps to the page its section starts on (the outline's page).
+
+    def outline_pages(items: list[object]) -> list[int]:
+        out: list[int] = []
+        for o in items:
+            if isinstance(o, list):
+                out += outline_pages(o)
+            else:
+                out.append(reader.get_destination_page_number(o))  # type: ignore[arg-type]
+        return out
+
+    assert fit_targets == outline_pages(reader.outline)
+    assert len(fit_targets) == sum(isinstance(b, Heading) for b in doc.blocks) + 1  # + Notes
+
+
 def test_docx_has_header_page_numbers_and_footnote_per_quote(
     sqlite_services: Services, tmp_path: Path
 ) -> None:
