@@ -170,6 +170,9 @@ class ExportDialog(QDialog):
         self.author_edit = QLineEdit(case.author)
         self.author_edit.setPlaceholderText("Author or desk on the cover")
         oform.addRow("Author or desk", self.author_edit)
+        # Off by default: document properties travel with the file and are easily overlooked.
+        self.author_props_check = QCheckBox("Also put the author into the files' properties")
+        oform.addRow(self.author_props_check)
         lay.addWidget(opts)
 
         out_row = QHBoxLayout()
@@ -277,6 +280,7 @@ class ExportDialog(QDialog):
             include_notes=self.notes_check.isChecked(),
             selection=self.selection(),
             author=self.author_edit.text().strip(),
+            author_in_properties=self.author_props_check.isChecked(),
         )
 
     # --- Actions

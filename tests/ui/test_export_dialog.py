@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +51,7 @@ def _pick(box: Any, data: object) -> None:
 
 
 def test_form_maps_to_options(qtbot: Any, sqlite_services: Services, demo: Any) -> None:
+    sqlite_services.quotes.set_tags(sqlite_services.quotes.list(demo.id)[0].id, ["campaign"])
     d = _dialog(qtbot, sqlite_services, demo.id, Path("/nonexistent"))
     assert d.options().selection == Selection()
     assert d.formats() == ["pdf", "docx"]
@@ -74,6 +76,14 @@ def test_form_maps_to_options(qtbot: Any, sqlite_services: Services, demo: Any) 
     assert d.options().selection == Selection(
         date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 1, 31)
     )
+    _pick(d.scope_box, "tag")
+    assert d.tag_box.isEnabled() and not d.person_box.isEnabled()
+    _pick(d.tag_box, "campaign")
+    assert d.options().selection == Selection(tag="campaign")
+    assert d.options().author == "Sample desk" and not d.options().author_in_properties
+    d.author_edit.setText(" Night desk ")
+    d.author_props_check.setChecked(True)
+    assert d.options().author == "Night desk" and d.options().author_in_properties
     for cb in d.format_checks.values():
         cb.setChecked(False)
     assert not d.export_button.isEnabled()
@@ -172,6 +182,56 @@ def test_cancel_stops_the_export_and_leaves_no_file(
     assert d.status_label.text() == "Cancelled."
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
     assert not d.open_file_button.isVisibleTo(d)
+
+
+def test_data_exports_from_the_dialog_are_redacted(
+    qtbot: Any, sqlite_services: Services, demo: Any, tmp_path: Path
+) -> None:
+    secrets, _, _ = add_confidential(sqlite_services, demo.id)
+    d = _dialog(qtbot, sqlite_services, demo.id, tmp_path)
+    for key in ("pdf", "docx"):
+        d.format_checks[key].setChecked(False)
+    for key in ("csv", "json"):
+        d.format_checks[key].setChecked(True)
+    _check_first(qtbot, d)
+    with qtbot.waitSignal(d.export_finished, timeout=60000) as blocker:
+        d.export_button.click()
+    files = [Path(p) for p in blocker.args[0]]
+    assert sorted(f.name.rsplit("-", 1)[-1] for f in files) == [
+        "brief.json",
+        "events.csv",
+        "people.csv",
+        "quotes.csv",
+        "sources.csv",
+    ]
+    csvs = [f for f in files if f.suffix == ".csv"]
+    assert all(f.read_bytes().startswith(b"\xef\xbb\xbf") for f in csvs)  # BOM for spreadsheets
+    data = json.loads(next(f for f in files if f.suffix == ".json").read_text("utf-8"))
+    assert "a local official" in {q["speaker"] for q in data["quotes"]}
+    text = "\n".join(f.read_text("utf-8-sig") for f in files)
+    assert "مظلوم عبدي" in text  # Arabic survives the round trip
+    for secret in secrets:
+        assert secret not in text
+
+
+def test_open_file_and_folder_after_export(
+    qtbot: Any, sqlite_services: Services, demo: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(
+        "ui.export_dialog.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile())
+    )
+    d = _dialog(qtbot, sqlite_services, demo.id, tmp_path)
+    d.format_checks["docx"].setChecked(False)
+    assert not d.open_file_button.isVisibleTo(d)
+    _check_first(qtbot, d)
+    with qtbot.waitSignal(d.export_finished, timeout=60000) as blocker:
+        d.export_button.click()
+    (pdf,) = [Path(p) for p in blocker.args[0]]
+    assert d.open_file_button.isVisibleTo(d) and d.open_folder_button.isVisibleTo(d)
+    d.open_file_button.click()
+    d.open_folder_button.click()
+    assert [Path(p) for p in opened] == [pdf, tmp_path / "out"]
 
 
 def test_failure_is_shown_in_plain_words(
