@@ -37,6 +37,8 @@ def populate_case(svc: Services, folder: Path, title: str = "Bridge contracts") 
         kind=SourceKind.INTERVIEW_NOTE,
         confidentiality=Confidentiality.CONFIDENTIAL,
         descriptor="A contractor in the city",
+        author="R. Reporter",
+        publisher="Own notes",
         reliability="B",
         credibility="2",
         published_on=dt.date(2024, 3, 1),
@@ -90,6 +92,7 @@ def populate_case(svc: Services, folder: Path, title: str = "Bridge contracts") 
         translation_language="pl",
         translator="R. Reporter",
         checked_by="Editor",
+        checked_at=dt.datetime(2024, 5, 3, 9, 15, 30, 654321, tzinfo=dt.UTC),
     )
     a_start = ARABIC.index("سنبني")
     q2 = svc.quotes.create(
@@ -116,7 +119,9 @@ def populate_case(svc: Services, folder: Path, title: str = "Bridge contracts") 
     svc.tags.set_tags("person", whistle.id, ["protect"])
     svc.tags.set_tags("source", revised.id, ["revised"])
     svc.tags.set_tags("place", place.id, ["syria"])
-    del q2
+    svc.places.link(place.id, "source", arabic.id)
+    svc.places.link(place.id, "quote", q2.id)
+    svc.search.save(case.id, "Bridge quotes", 'bridge speaker:"Jan Kowalski"')
     return svc.cases.get(case.id)
 
 
