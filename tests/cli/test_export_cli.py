@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -171,8 +173,6 @@ def test_confidential_details_stay_out_of_every_file(
         if f.suffix == ".pdf":
             texts.append(pdftotext(f))
         elif f.suffix == ".docx":
-            import zipfile
-
             with zipfile.ZipFile(f) as z:
                 texts += [z.read(n).decode("utf-8", "replace") for n in z.namelist()]
         else:
@@ -181,6 +181,90 @@ def test_confidential_details_stay_out_of_every_file(
     for secret in export_template[1]:
         assert secret not in everything
     assert "a local official" in everything
+
+
+def _docx_headings(path: Path) -> list[str]:
+    """The text of every Heading-styled paragraph of a .docx body."""
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(path) as z:
+        root = ET.fromstring(z.read("word/document.xml"))
+    out = []
+    for p in root.iter(f"{w}p"):
+        style = p.find(f"{w}pPr/{w}pStyle")
+        if style is not None and style.get(f"{w}val", "").startswith("Heading"):
+            out.append("".join(t.text or "" for t in p.iter(f"{w}t")))
+    return out
+
+
+def test_grouping_notes_tag_and_author_flags(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    svc = Services.open(db, auto_backup=False)
+    quotes = svc.quotes.list(1)
+    for q in quotes[:2]:
+        svc.quotes.set_tags(q.id, ["arrests"])
+    svc.quotes.set_tags(quotes[2].id, ["fighting"])
+    svc.quotes.update(quotes[0].id, note="Ask the fixer again")
+    svc.close()
+    args = ["export", "--case", "1", "--template", "quotes", "--format", "docx,json,csv"]
+    status, out, err = cli(
+        capsys,
+        db,
+        *args,
+        *("--group-by", "tag", "--notes", "--author", "Night desk", "--author-in-properties"),
+        *("--out", str(tmp_path / "all"), "--quiet"),
+    )
+    assert status == 0, err
+    files = [Path(line) for line in out.splitlines()]
+    docx_file = next(f for f in files if f.suffix == ".docx")
+    headings = _docx_headings(docx_file)
+    # Grouped by tag: one heading per tag and one for the rest, not one per speaker.
+    assert {"arrests", "fighting", "Untagged"} <= set(headings)
+    assert "Siyamend Ali" not in headings
+    with zipfile.ZipFile(docx_file) as z:
+        assert "<dc:creator>Night desk</dc:creator>" in z.read("docProps/core.xml").decode()
+    data = json.loads(next(f for f in files if f.suffix == ".json").read_text("utf-8"))
+    notes = {q["id"]: q["note"] for q in data["quotes"]}
+    assert notes[quotes[0].id] == "Ask the fixer again"
+    quotes_csv = next(f for f in files if f.name.endswith("-quotes.csv"))
+    raw = quotes_csv.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw[3:].decode("utf-8").splitlines()[0].endswith(",tags,note")
+
+    # Without --notes the notes stay home; --tag keeps only that tag's quotes.
+    status, out, err = cli(
+        capsys, db, *args, "--tag", "arrests", "--out", str(tmp_path / "tag"), "--quiet"
+    )
+    assert status == 0, err
+    files = [Path(line) for line in out.splitlines()]
+    data = json.loads(next(f for f in files if f.suffix == ".json").read_text("utf-8"))
+    assert sorted(q["id"] for q in data["quotes"]) == sorted(q.id for q in quotes[:2])
+    assert all("note" not in q for q in data["quotes"])
+    text = "\n".join(f.read_text("utf-8-sig") for f in files if f.suffix == ".csv")
+    assert "Ask the fixer again" not in text
+    headings = _docx_headings(next(f for f in files if f.suffix == ".docx"))
+    assert "fighting" not in headings  # grouped by speaker (the default) now
+    with zipfile.ZipFile(next(f for f in files if f.suffix == ".docx")) as z:
+        assert "Night desk" not in z.read("docProps/core.xml").decode()
+
+
+def test_person_flag_keeps_that_persons_quotes(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    svc = Services.open(db, auto_backup=False)
+    person = next(p for p in svc.people.list(1) if p.name == "Sadradeen Kinno")
+    theirs = sorted(q.id for q in svc.quotes.list(1) if q.speaker_id == person.id)
+    svc.close()
+    status, out, err = cli(
+        capsys,
+        db,
+        *("export", "--case", "1", "--format", "json", "--person", str(person.id)),
+        *("--out", str(tmp_path), "--quiet"),
+    )
+    assert status == 0, err
+    data = json.loads(Path(out.strip()).read_text("utf-8"))
+    assert theirs and sorted(q["id"] for q in data["quotes"]) == theirs
+    assert {q["speaker"] for q in data["quotes"]} == {"Sadradeen Kinno"}
 
 
 @pytest.mark.parametrize(
