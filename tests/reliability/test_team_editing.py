@@ -85,3 +85,39 @@ def test_quote_note_conflict_and_a_clean_edit_with_undo(
     stack.push(UpdateCommand(me, "quote", quote.id, {"note": "Mine"}, {"note": "Mine, again"}))
     assert me.quotes.get(quote.id).note == "Theirs"
     assert len(reports) == 1 and "Theirs" in reports[0] and "Mine, again" in reports[0]
+
+
+def test_the_window_notices_a_colleagues_change_and_reloads(
+    desks: tuple[Services, Services], qtbot: object, tmp_path: object, monkeypatch: object
+) -> None:
+    from services.demo import build_demo
+    from ui import workers
+    from ui.main_window import MainWindow
+    from ui.settings import WindowSettings, make_settings
+
+    me, colleague = desks
+    workers.use_synchronous_pools(True)
+    try:
+        case = build_demo(colleague)
+        window = MainWindow(me, WindowSettings(make_settings(f"{tmp_path}/settings.ini")))
+        qtbot.addWidget(window)  # type: ignore[attr-defined]
+        window.open_case(case.id)
+        notices: list[str] = []
+        monkeypatch.setattr(window, "show_notice", notices.append)  # type: ignore[attr-defined]
+
+        def names() -> set[str]:
+            proxy = window.people.proxy
+            return {proxy.index(r, 0).data() for r in range(proxy.rowCount())}
+
+        window._poll_changes()  # the baseline
+        window._poll_changes()
+        assert notices == []  # nothing changed: no reload
+        colleague.people.create(case.id, "Abu Omar", role="Tribal elder")
+        assert "Abu Omar" not in names()
+        window._poll_changes()
+        assert len(notices) == 1 and "changed elsewhere" in notices[0]
+        assert "Abu Omar" in names()
+        window._poll_changes()
+        assert len(notices) == 1  # seen once
+    finally:
+        workers.use_synchronous_pools(False)
