@@ -41,6 +41,27 @@ def _pdf_everything(path: Path) -> str:
     return "\n".join(parts)
 
 
+def _assert_searched_parts_present(files: tuple[Path, ...], title: str) -> None:
+    """The parts the property searches are really there: a search of nothing finds nothing.
+
+    ``title`` is the case title as it must appear (redacted) in the document properties.
+    """
+    from pypdf import PdfReader
+
+    kinds = sorted(f.suffix for f in files)
+    assert kinds[:2] == [".csv", ".csv"] and ".pdf" in kinds and ".docx" in kinds
+    pdf = next(f for f in files if f.suffix == ".pdf")
+    reader = PdfReader(pdf)
+    assert title in str((reader.metadata or {}).get("/Title", ""))
+    assert reader.outline, "the PDF has bookmarks"
+    assert title in flat(pdftotext(pdf))
+    with zipfile.ZipFile(next(f for f in files if f.suffix == ".docx")) as z:
+        names = z.namelist()
+        core = z.read("docProps/core.xml").decode("utf-8")
+    assert {"word/document.xml", "word/footnotes.xml", "docProps/core.xml"} <= set(names)
+    assert title in core
+
+
 def _docx_everything(path: Path) -> str:
     with zipfile.ZipFile(path) as z:
         return "\n".join(
@@ -277,6 +298,10 @@ def test_property_no_confidential_detail_in_any_export(
             BriefOptions(template=template, group_by=spec["group"]),  # type: ignore[arg-type]
             out / template.value,
             ["pdf", "docx", "csv", "json"],
+        )
+        first = people_spec[0]
+        _assert_searched_parts_present(
+            result.files, f"Inquiry into {first['descriptor'] or 'Confidential source'}"
         )
         _assert_absent(secrets, _everything(result.files))
         names = " ".join(f.name for f in result.files).casefold()
