@@ -157,3 +157,48 @@ def test_list_filters_count_ids_and_page(services: Services, src: tuple[int, int
     assert page.total == 3 and [q.id for q in page.items] == [a.id, c.id]
     with pytest.raises(NotFoundError):
         services.quotes.list(999)
+
+
+def test_offsets_and_text_always_agree(sqlite_services: Services) -> None:
+    """Any span of any text (CRLF, combining marks, emoji, Arabic) gives a quote whose text is
+    exactly the stored text at its offsets, or a clear refusal that stores nothing; revising the
+    source never moves an existing quote."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    svc = sqlite_services
+    case = svc.cases.create("Spans").id
+    alphabet = st.sampled_from(
+        list("ab \n\r\t.«»“”") + ["é", "e\u0301", "👍🏽", "ع", "ـ", "\u200f"]
+    )
+
+    @settings(
+        max_examples=40,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(st.lists(alphabet, min_size=1, max_size=40).map("".join), st.data())
+    def check(raw: str, data: st.DataObject) -> None:
+        src = svc.sources.add(case, title="t", text=raw)
+        text = svc.sources.get_text(src.id)
+        start = data.draw(st.integers(-2, len(text) + 2))
+        end = data.draw(st.integers(-2, len(text) + 2))
+        before = svc.quotes.count(case)
+        try:
+            q = svc.quotes.create(src.id, start, end)
+        except ValidationError as exc:
+            assert str(exc)
+            assert svc.quotes.count(case) == before
+            svc.sources.delete(src.id)
+            return
+        assert (q.start, q.end) == (start, end)
+        assert q.text == text[start:end] == svc.sources.get_text(src.id)[q.start : q.end]
+        revised = svc.sources.revise(src.id, "corrected " + raw)
+        assert revised.id != src.id
+        again = svc.quotes.get(q.id)
+        assert svc.sources.get_text(again.source_id)[again.start : again.end] == again.text
+        assert svc.sources.get_text(src.id) == text
+
+    check()
