@@ -166,6 +166,57 @@ def test_data_exports_are_utf8_with_bom_and_redacted(
     _assert_absent(secrets, "\n".join(f.read_text("utf-8-sig") for f in result.files))
 
 
+def test_data_tables_redact_each_row_alike_in_csv_and_json(
+    sqlite_services: Services, tmp_path: Path
+) -> None:
+    import csv
+
+    case = build_demo(sqlite_services)
+    secrets, person_id, source_id = add_confidential(sqlite_services, case.id)
+    sqlite_services.events.create(
+        case.id,
+        "Depot visit",
+        description="Zorblat Quenwhistle showed the depot.",
+        person_ids=[person_id],
+        source_ids=[source_id],
+    )
+    result = sqlite_services.exports.export(
+        case.id, BriefOptions(template=Template.DOSSIER), tmp_path, ["csv", "json"]
+    )
+    data = json.loads(next(f for f in result.files if f.suffix == ".json").read_text("utf-8"))
+    tables = {}
+    for f in result.files:
+        if f.suffix == ".csv":
+            with f.open(encoding="utf-8-sig", newline="") as fh:
+                tables[f.stem.rsplit("-", 1)[1]] = list(csv.DictReader(fh))
+    assert set(tables) == {"quotes", "people", "events", "sources"}
+    for name, rows in tables.items():
+        # The same rows in both formats (CSV holds text: compare as text, None as empty).
+        as_text = [{k: "" if v is None else str(v) for k, v in r.items()} for r in data[name]]
+        assert rows == as_text, name
+    person = next(r for r in tables["people"] if r["id"] == str(person_id))
+    assert (person["name"], person["role"], person["affiliation"], person["aliases"]) == (
+        "a local official",
+        "",
+        "",
+        "",
+    )
+    source = next(r for r in tables["sources"] if r["id"] == str(source_id))
+    assert (source["title"], source["publisher"], source["url"]) == ("a private notebook", "", "")
+    quote = next(r for r in tables["quotes"] if r["text"].startswith("The convoy moved"))
+    assert (quote["speaker"], quote["source"], quote["publisher"], quote["url"]) == (
+        "a local official",
+        "a private notebook",
+        "",
+        "",
+    )
+    event = next(r for r in tables["events"] if r["title"] == "Depot visit")
+    assert event["people"] == "a local official"
+    assert event["description"] == "a local official showed the depot."
+    everything = "\n".join(f.read_text("utf-8-sig") for f in result.files)
+    _assert_absent(secrets, everything)
+
+
 def test_document_properties_carry_no_user_name_or_path(
     sqlite_services: Services, tmp_path: Path
 ) -> None:
