@@ -1047,3 +1047,58 @@ def test_json_marks_confidential_people_and_sources_everywhere(
     for where, data in outputs.items():
         walk(data, where)
     assert all(seen.values()), seen
+
+
+WINDOW_PROBE = """
+import sys
+import main
+import ui.app as app
+
+opened = app.open_window
+
+
+def probe(db, settings_path):
+    window = opened(db, settings_path)
+    from PySide6.QtCore import QTimer
+
+    def report():
+        print("window:", window.windowTitle(), window.svc.store.url, flush=True)
+        window.close()
+        app.QApplication.instance().quit()
+
+    QTimer.singleShot(0, report)
+    return window
+
+
+app.open_window = probe
+sys.exit(main.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("with_db", [False, True], ids=["default store", "--db"])
+def test_no_command_opens_the_window(with_db: bool, demo_db: Path, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    env.pop("SOURCEBOOK_DB", None)
+    args = ["--db", str(demo_db)] if with_db else []
+    proc = subprocess.run(
+        [sys.executable, "-c", WINDOW_PROBE, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("window:"))
+    assert "Sourcebook" in line
+    if with_db:
+        assert str(demo_db) in line
+    else:  # the default store: one SQLite file in the user data folder
+        assert (tmp_path / "data" / "Sourcebook" / "sourcebook.db").exists()
+        assert str(tmp_path / "data" / "Sourcebook" / "sourcebook.db") in line
