@@ -151,3 +151,47 @@ def test_command_line_takes_the_passphrase_from_a_file_and_never_prints_it(
     assert PASSPHRASE not in captured.out + captured.err
     for p, data in _all_bytes(tmp_path, skip=secret).items():
         assert PASSPHRASE.encode() not in data, p
+
+
+def test_the_copy_made_before_a_schema_upgrade_is_encrypted_too(tmp_path: Path) -> None:
+    from alembic import command
+
+    from models.db import (
+        alembic_config,
+        connect_sqlite,
+        current_revision,
+        head_revision,
+        sqlite_key,
+    )
+
+    path = tmp_path / "secret.db"
+    store = open_store(str(path), passphrase=PASSPHRASE)
+    with store.engine.begin() as c:
+        c.exec_driver_sql(
+            "INSERT INTO cases (title, summary, author) VALUES (?, '', '')", (SECRET_TEXT,)
+        )
+    command.downgrade(alembic_config(store.engine), "0001_initial")  # an older Sourcebook's store
+    store.close()
+
+    store = open_store(str(path), passphrase=PASSPHRASE)
+    try:
+        assert current_revision(store.engine) == head_revision()
+        copy = store.backup_path
+    finally:
+        store.close()
+    assert copy is not None and copy.name == "secret.db.bak-0001_initial"
+    assert is_encrypted_file(copy)
+    assert SECRET_TEXT.encode() not in copy.read_bytes()
+    with pytest.raises(StoreError, match="encrypted"):
+        open_store(str(copy), allow_server_upgrade=False)
+    # It holds the old store, readable with the same passphrase.
+    conn = connect_sqlite(copy, sqlite_key(copy, PASSPHRASE))
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("0001_initial",)
+        ]
+        assert conn.execute("SELECT title FROM cases").fetchall() == [(SECRET_TEXT,)]
+    finally:
+        conn.close()
+    for p, data in _all_bytes(tmp_path).items():
+        assert PASSPHRASE.encode() not in data, p
