@@ -137,3 +137,39 @@ def test_postgresql_explains_where_backups_are_made(pg_url: str) -> None:
             backups.backup_now()
     finally:
         st.close()
+
+
+def test_a_backup_every_n_minutes_of_editing(sqlite_url: str, monkeypatch) -> None:
+    import services.backup
+
+    clock = [1000.0]
+    monkeypatch.setattr(services.backup.time, "monotonic", lambda: clock[0])
+    monkeypatch.setenv("SOURCEBOOK_BACKUP_MINUTES", "10")
+    monkeypatch.setenv("SOURCEBOOK_BACKUP_DAYS", "7")
+    svc = Services.open(sqlite_url)
+    try:
+        assert svc.backups.policy.interval_minutes == 10 and svc.backups.policy.keep_days == 7
+        assert len(svc.backups.list()) == 1  # on open
+        case = svc.cases.create("Case")
+        clock[0] += 9 * 60
+        svc.people.create(case.id, "Ann")
+        assert len(svc.backups.list()) == 1  # 9 minutes: not yet
+        clock[0] += 2 * 60
+        svc.people.create(case.id, "Bob")
+        found = svc.backups.list()
+        assert len(found) == 2  # 11 minutes of editing: one more
+        assert _people(found[0].path) == ["Ann", "Bob"]
+        clock[0] += 5 * 60
+        svc.people.create(case.id, "Cem")
+        assert len(svc.backups.list()) == 2  # 5 minutes after that one
+    finally:
+        svc.close()
+    assert len(list_backups(Path(sqlite_url).with_name("store.db.backups"))) == 3  # on close
+
+
+def test_bad_backup_settings_fall_back_to_the_defaults(monkeypatch) -> None:
+    monkeypatch.setenv("SOURCEBOOK_BACKUP_MINUTES", "often")
+    monkeypatch.setenv("SOURCEBOOK_BACKUP_DAYS", "-3")
+    policy = BackupPolicy.from_env()
+    assert policy.interval_minutes == BackupPolicy().interval_minutes
+    assert policy.keep_days == 0  # negative days: keep only the newest keep_min
