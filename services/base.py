@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -80,6 +80,25 @@ def check_version(row: Any, expected: int | None, theirs: Any = None, mine: Any 
             f"you edited version {expected}); choose which version to keep",
             mine=mine,
             theirs=theirs,
+        )
+
+
+def check_list(
+    what: str, current: list[str], expected: Sequence[str] | None, mine: list[str]
+) -> None:
+    """Refuse replacing a list of names (aliases, tags) that changed since the caller read it.
+
+    Lists compare as sets, ignoring case: a colleague's addition or removal is a conflict, a
+    different order is not.
+    """
+    if expected is None:
+        return
+    if {n.casefold() for n in current} != {n.casefold() for n in expected}:
+        raise ConflictError(
+            f"the {what} were changed by someone else (now: {', '.join(current) or 'none'}; "
+            f"you started from: {', '.join(expected) or 'none'}); choose which to keep",
+            mine=tuple(mine),
+            theirs=tuple(current),
         )
 
 

@@ -22,7 +22,7 @@ from models.entities import (
     person_tags,
     source_people,
 )
-from services.base import Service, check_version, get_or_raise
+from services.base import Service, check_list, check_version, get_or_raise
 from services.dto import AffiliationDTO, Page, PersonDTO
 from services.errors import ValidationError
 from services.textnorm import fold
@@ -248,10 +248,17 @@ class PeopleService(Service):
             s.flush()
             return PersonDTO.of(p)
 
-    def set_aliases(self, person_id: int, aliases: Sequence[str]) -> PersonDTO:
-        """Replace a person's aliases."""
+    def set_aliases(
+        self, person_id: int, aliases: Sequence[str], expected: Sequence[str] | None = None
+    ) -> PersonDTO:
+        """Replace a person's aliases.
+
+        ``expected`` is the list the caller started from: if a colleague changed the aliases
+        since, the change is refused (``ConflictError`` with both lists), not overwritten.
+        """
         with self._tx() as s:
             p = get_or_raise(s, Person, person_id)
+            check_list("aliases of " + p.name, [a.name for a in p.aliases], expected, list(aliases))
             p.aliases.clear()
             s.flush()
             self._add_aliases(p, aliases)

@@ -18,7 +18,7 @@ from models.entities import (
     quote_places,
     source_places,
 )
-from services.base import Service, check_version, get_or_raise
+from services.base import Service, check_list, check_version, get_or_raise
 from services.dto import PlaceDTO
 from services.errors import ValidationError
 from services.textnorm import fold
@@ -84,10 +84,15 @@ class PlaceService(Service):
             s.flush()
             return PlaceDTO.of(p)
 
-    def set_aliases(self, place_id: int, aliases: Sequence[str]) -> PlaceDTO:
-        """Replace a place's other spellings."""
+    def set_aliases(
+        self, place_id: int, aliases: Sequence[str], expected: Sequence[str] | None = None
+    ) -> PlaceDTO:
+        """Replace a place's other spellings (refused if they are no longer ``expected``)."""
         with self._tx() as s:
             p = get_or_raise(s, Place, place_id)
+            check_list(
+                "spellings of " + p.name, [a.name for a in p.aliases], expected, list(aliases)
+            )
             p.aliases.clear()
             s.flush()
             self._add_aliases(p, aliases)

@@ -21,7 +21,7 @@ from models.entities import (
     event_quotes,
     quote_tags,
 )
-from services.base import Service, check_version, get_or_raise
+from services.base import Service, check_list, check_version, get_or_raise
 from services.dto import Page, QuoteDTO
 from services.errors import ValidationError
 
@@ -283,10 +283,16 @@ class QuoteService(Service):
             s.flush()
             return QuoteDTO.of(q)
 
-    def set_tags(self, quote_id: int, names: Sequence[str]) -> QuoteDTO:
-        """Replace a quote's tags (creating tags that do not exist yet)."""
+    def set_tags(
+        self, quote_id: int, names: Sequence[str], expected: Sequence[str] | None = None
+    ) -> QuoteDTO:
+        """Replace a quote's tags (creating tags that do not exist yet).
+
+        Refused with ``ConflictError`` if the tags are no longer ``expected`` (a colleague's).
+        """
         with self._tx() as s:
             q = get_or_raise(s, Quote, quote_id)
+            check_list("tags of this quote", [t.name for t in q.tags], expected, list(names))
             _set_tags(s, q, q.case_id, names)
             s.flush()
             return QuoteDTO.of(q)

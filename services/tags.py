@@ -22,7 +22,7 @@ from models.entities import (
     quote_tags,
     source_tags,
 )
-from services.base import Service, get_or_raise
+from services.base import Service, check_list, get_or_raise
 from services.errors import ValidationError
 
 # What can be tagged: kind -> (model, link table, link column).
@@ -86,11 +86,28 @@ class TagService(Service):
                 out.append((t.name, n))
             return out
 
-    def set_tags(self, kind: str, obj_id: int, names: Sequence[str]) -> tuple[str, ...]:
-        """Replace the tags of one source/quote/person/place/event; returns the new set."""
+    def set_tags(
+        self,
+        kind: str,
+        obj_id: int,
+        names: Sequence[str],
+        expected: Sequence[str] | None = None,
+    ) -> tuple[str, ...]:
+        """Replace the tags of one source/quote/person/place/event; returns the new set.
+
+        ``expected`` is the list the caller started from: if a colleague changed the tags
+        since, the change is refused (``ConflictError`` with both lists), not overwritten.
+        """
         model, link, col = _taggable(kind)
         with self._tx() as s:
             obj: Any = get_or_raise(s, model, obj_id)
+            if expected is not None:
+                now = s.scalars(
+                    select(Tag.name)
+                    .join(link, link.c.tag_id == Tag.id)
+                    .where(link.c[col] == obj_id)
+                )
+                check_list(f"tags of this {kind}", list(now), expected, list(names))
             tags = get_or_create_tags(s, obj.case_id, names)
             s.execute(delete(link).where(link.c[col] == obj_id))
             for t in tags:

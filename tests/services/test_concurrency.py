@@ -105,3 +105,40 @@ def test_interleaved_transactions_cannot_overwrite_each_other(
     assert not errors
     final = alice.quotes.get(quote_id)
     assert final.note == "Bob's note" and final.version == 2
+
+
+def test_aliases_and_tags_replaced_from_a_stale_list_are_refused(
+    desks: tuple[Services, Services],
+) -> None:
+    alice, bob = desks
+    case_id, person_id, quote_id = _case(alice)
+    place = alice.places.create(case_id, "Port Said", aliases=["Bur Said"])
+    start = bob.people.get(person_id).aliases  # what Bob's window shows: none
+    alice.people.set_aliases(person_id, ["Ports minister"], expected=start)
+    with pytest.raises(ConflictError) as info:
+        bob.people.set_aliases(person_id, ["The minister"], expected=start)
+    assert info.value.theirs == ("Ports minister",) and info.value.mine == ("The minister",)
+    assert alice.people.get(person_id).aliases == ("Ports minister",)  # kept
+    # Starting from Alice's list, Bob's change keeps both.
+    both = bob.people.set_aliases(
+        person_id, ["Ports minister", "The minister"], expected=["ports MINISTER"]
+    )
+    assert both.aliases == ("Ports minister", "The minister")
+
+    seen = bob.tags.tags_of("quote", quote_id)
+    alice.tags.set_tags("quote", quote_id, ["denial"], expected=seen)
+    with pytest.raises(ConflictError, match="tags of this quote"):
+        bob.quotes.set_tags(quote_id, ["port"], expected=list(seen))
+    with pytest.raises(ConflictError):
+        bob.tags.set_tags("quote", quote_id, ["port"], expected=seen)
+    assert alice.quotes.get(quote_id).tags == ("denial",)
+    assert bob.quotes.set_tags(quote_id, ["denial", "port"], expected=["denial"]).tags == (
+        "denial",
+        "port",
+    )
+
+    spellings = bob.places.get(place.id).aliases
+    alice.places.set_aliases(place.id, ["Bur Said", "بورسعيد"], expected=spellings)
+    with pytest.raises(ConflictError, match="spellings of Port Said"):
+        bob.places.set_aliases(place.id, ["Port-Said"], expected=spellings)
+    assert alice.places.get(place.id).aliases == ("Bur Said", "بورسعيد")

@@ -830,7 +830,9 @@ def cmd_tag(args: argparse.Namespace, svc: Services) -> int:
         names = checked_tags(args.tags) if args.tags is not None else list(current)
         names = [*(names or []), *(checked_tags(",".join(args.add)) or [])]
         drop = {t.casefold() for t in args.remove}
-        tags = svc.tags.set_tags(args.kind, args.id, [t for t in names if t.casefold() not in drop])
+        tags = svc.tags.set_tags(
+            args.kind, args.id, [t for t in names if t.casefold() not in drop], expected=current
+        )
     if args.json:
         print_json({"kind": args.kind, "id": args.id, "tags": list(tags)})
     else:
