@@ -485,12 +485,25 @@ def _table_xml(t: Table, text_width_cm: float) -> str:
     )
 
 
+_APP_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
+    ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    "<Application>Sourcebook</Application><DocSecurity>0</DocSecurity></Properties>"
+)
+
+
 def _properties(document: Any, doc: Document) -> None:
     # python-docx's template carries a thumbnail of its own blank page: file managers would
     # show it as the brief's preview.
     rels = document.part.package.rels
     for rid in [k for k, r in rels.items() if r.reltype.endswith("/thumbnail")]:
         rels.pop(rid)
+    # The template's extended properties name another application (Microsoft Macintosh Word
+    # 14), its template and a one-page word count of its own: write ours instead.
+    for part in document.part.package.iter_parts():
+        if str(part.partname) == "/docProps/app.xml":
+            part._blob = _APP_XML.encode("utf-8")
     cp = document.core_properties
     p = doc.properties
     cp.title = p.title

@@ -553,7 +553,12 @@ def test_docx_has_no_template_leftovers(sqlite_services: Services, tmp_path: Pat
     with zipfile.ZipFile(result.files[0]) as z:
         names = z.namelist()
         core = z.read("docProps/core.xml").decode()
+        app = z.read("docProps/app.xml").decode()
     assert not any("thumbnail" in n for n in names)
+    # Extended properties name Sourcebook, not the template's application, template or counts.
+    assert "<Application>Sourcebook</Application>" in app
+    for leftover in ("Microsoft", "Normal.dotm", "<Pages>", "<Company>", "<Manager>"):
+        assert leftover not in app
     assert "<w:removePersonalInformation/>" in docx_parts(result.files[0])["word/settings.xml"]
     assert "Deir ez-Zor campaign — Brief" in core
     assert "<cp:lastModifiedBy></cp:lastModifiedBy>" in core or "lastModifiedBy/>" in core
