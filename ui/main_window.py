@@ -44,7 +44,7 @@ from services.errors import DomainError
 from ui import commands as cmd
 from ui.cards import CardView
 from ui.editors import EditorPanel
-from ui.panes.saved_searches import SavedSearchesPane, SearchHighlighter
+from ui.panes.saved_searches import SavedSearchesPane, SearchHighlighter, plain_words
 from ui.panes.table_pane import TablePane
 from ui.reader_view import ReaderView
 from ui.settings import LAYOUT_VERSION, WindowSettings
@@ -248,11 +248,6 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.card_dock, self.editor_dock)
         self.card_dock.raise_()
         self.splitDockWidget(self.docks["source"], self.docks["person"], Qt.Orientation.Vertical)
-        self.resizeDocks(
-            [self.docks["source"], self.docks["event"]], [400, 420], Qt.Orientation.Horizontal
-        )
-        self.resizeDocks([self.docks["quote"]], [230], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["event"], self.card_dock], [300, 420], Qt.Orientation.Vertical)
         self.saved_searches = SavedSearchesPane(self.svc, lambda: self.search_edit.text())
         self.saved_searches.run_requested.connect(self.run_saved_search)
         self.saved_searches.failed.connect(self.show_error)
@@ -264,6 +259,11 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["person"], self.saved_dock)
         self.docks["person"].raise_()
         self.search_marks = SearchHighlighter(self.reader.text_edit)  # matches in the reader
+        self.resizeDocks(
+            [self.docks["source"], self.docks["event"]], [400, 420], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks([self.docks["quote"]], [230], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["event"], self.card_dock], [300, 420], Qt.Orientation.Vertical)
 
         self.review_dock: QDockWidget | None = None
         self.review_pane: Any = None
@@ -780,8 +780,8 @@ class MainWindow(QMainWindow):
                 pane.proxy.set_text(text)
             return
         # People and events are not indexed: they are filtered as they are shown.
-        self.people.proxy.set_text(text)
-        self.events.proxy.set_text(text)
+        self.people.proxy.set_text(plain_words(text))
+        self.events.proxy.set_text(plain_words(text))
         self._search_timer.start()
 
     def _run_search(self) -> None:

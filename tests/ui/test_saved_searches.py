@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog, QMessageBox, QToolBar
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QPlainTextEdit, QToolBar
 
 from models.entities import SavedSearch
 from services.container import Services
 from services.errors import DuplicateError, NotFoundError, ValidationError
 from ui.main_window import MainWindow
-from ui.panes.saved_searches import NAME, QUERY, QUOTES, SOURCES, SavedSearchesTableModel
+from ui.panes.saved_searches import (
+    MATCH_COLOUR,
+    MATCH_COLOUR_DARK,
+    NAME,
+    QUERY,
+    QUOTES,
+    SOURCES,
+    SavedSearchesTableModel,
+    SearchHighlighter,
+    plain_words,
+)
 from ui.table_models import IdRole
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
@@ -362,3 +374,63 @@ def test_reader_marks_follow_the_forgiving_matching_past_wide_characters(
     # A malformed search marks nothing (the message bar says why).
     window.search_marks.set_query('"open')
     assert window.search_marks.marked() == []
+
+
+# --- People and events beside a search
+
+
+def test_plain_words_are_what_the_unindexed_panes_can_filter_by() -> None:
+    assert plain_words("coalition") == "coalition"
+    assert plain_words("Mazloum Abdi") == "Mazloum Abdi"
+    assert plain_words('"Mazloum Abdi"') == "Mazloum Abdi"
+    assert plain_words("bord*") == "bord"
+    assert plain_words("دير الزور") == "دير الزور"
+    for query in ("coalition OR forces", "abdi -border", 'speaker:"Mazloum Kobani"', '"open'):
+        assert plain_words(query) == ""
+
+
+def test_a_query_with_operators_leaves_people_and_events_unfiltered(
+    qtbot: Any, window: MainWindow, sqlite_services: Services, demo: Any, monkeypatch: Any
+) -> None:
+    every_event = len(sqlite_services.events.list(demo.id))
+    saved_id = _save(qtbot, window, monkeypatch, "coalition OR forces", "Either")
+    assert window.events.proxy.rowCount() == every_event > 0
+    assert window.people.proxy.rowCount() == window.people.model.rowCount() > 0
+    _type_search(qtbot, window, "Mazloum")
+    people = [window.people.proxy.index(r, 0).data() for r in range(window.people.proxy.rowCount())]
+    assert people == ["Mazloum Abdi"]
+    with qtbot.waitSignal(window.search_finished, timeout=5000):
+        _double_click(qtbot, window, saved_id)
+    assert window.events.proxy.rowCount() == every_event
+    assert len(_shown_ids(window.quotes)) == len(
+        sqlite_services.search.ids(demo.id, "coalition OR forces")
+    )
+
+
+def test_marking_many_matches_keeps_the_interpreter_whole(qtbot: Any) -> None:
+    """PySide6 6.12.0 on Python 3.11 drops a reference to None per void call (setFormat):
+    marking 20,000 matches must give them back, or the process dies in none_dealloc."""
+    editor = QPlainTextEdit()
+    qtbot.addWidget(editor)
+    marks = SearchHighlighter(editor)
+    editor.setPlainText("\n".join("border " * 50 for _ in range(400)))
+    before = sys.getrefcount(None)
+    marks.set_query("border")
+    assert len(marks.marked()) == 20_000
+    assert sys.getrefcount(None) >= before - 100
+    marks.set_query("")
+    assert marks.marked() == []
+
+
+def test_matches_are_recoloured_for_a_dark_palette(qtbot: Any) -> None:
+    editor = QPlainTextEdit()
+    qtbot.addWidget(editor)
+    marks = SearchHighlighter(editor)
+    editor.setPlainText("the border crossing")
+    marks.set_query("border")
+    assert marks.match_format().background().color() == MATCH_COLOUR
+    dark = QPalette(editor.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor(20, 20, 20))
+    editor.setPalette(dark)
+    assert marks.match_format().background().color() == MATCH_COLOUR_DARK
+    assert marks.marked() == ["border"]

@@ -13,6 +13,9 @@ matching, so ``deir ezzor`` marks “Deir Ezzor” and a harakat-free Arabic wor
 
 from __future__ import annotations
 
+import ctypes
+import re
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -50,7 +53,7 @@ from services.container import Services
 from services.errors import DomainError
 from services.search.dto import SavedSearchDTO
 from services.search.highlight import find_matches, matcher
-from services.search.query import parse, text_leaves
+from services.search.query import And, Text, parse, text_leaves
 from ui.reader_view import OffsetMap, is_dark
 from ui.table_models import IdRole
 from ui.workers import run_task
@@ -72,6 +75,23 @@ def _clip(text: str, n: int = NAME_CHARS) -> str:
 
 def _count(total: int, exact: bool) -> str:
     return f"{total:,}" if exact else f"{total:,}+"
+
+
+def plain_words(query: str) -> str:
+    """The words of ``query`` when it is only words, prefixes or phrases, else "".
+
+    The people and events panes are not indexed: they keep the rows whose cells contain these
+    words. A query with OR, NOT or filters (``speaker:``...) cannot be applied that way, so they
+    then show every row instead of none.
+    """
+    try:
+        tree = parse(query)
+    except DomainError:
+        return ""
+    leaves = tree.children if isinstance(tree, And) else (tree,)
+    if not all(isinstance(leaf, Text) for leaf in leaves):
+        return ""
+    return " ".join(leaf.raw.rstrip("*") for leaf in leaves if isinstance(leaf, Text))
 
 
 # Hits of one saved search: (quotes, sources) as shown, or why it cannot run.
@@ -472,6 +492,31 @@ class SavedSearchesPane(QWidget):
         return True
 
 
+def _void_calls_drop_none() -> bool:
+    """Whether this PySide6 build drops a reference to None on each call of a void method.
+
+    PySide6 6.12.0 (abi3 wheel) on CPython 3.11 does: ``QColor().setRed(1)`` run 5,000 times
+    in a row ends the process with "none_dealloc: deallocating None". Python 3.12 made None
+    immortal, where this is harmless.
+    """
+    fmt = QTextCharFormat()
+    before = sys.getrefcount(None)
+    for _ in range(_PROBE_CALLS):
+        fmt.setFontUnderline(True)
+    return sys.getrefcount(None) < before
+
+
+def _give_back_none(n: int) -> None:
+    """Add the ``n`` references to None that as many void calls dropped (see above)."""
+    # ob_refcnt is the object's first field on CPython; only reached when the probe above
+    # saw references go missing, so on a CPython where None is not immortal.
+    ctypes.c_ssize_t.from_address(id(None)).value += n
+
+
+_PROBE_CALLS = 8  # void calls made to see whether they drop references to None
+_WIDE = re.compile("[\U00010000-\U0010ffff]")  # characters Qt counts as two positions
+
+
 class SearchHighlighter(QSyntaxHighlighter):
     """Marks the words of the current search in the reader (bold, underlined, green ground).
 
@@ -483,11 +528,20 @@ class SearchHighlighter(QSyntaxHighlighter):
         query: The search whose matches are marked ("" for none).
     """
 
+    _drops_none: bool | None = None
+
     def __init__(self, editor: QPlainTextEdit) -> None:
+        # The editor is the parent; no Python reference to it is kept, for a reference cycle
+        # between a Qt parent and its child crashes when the collector breaks it.
         super().__init__(editor)
-        self._editor = editor
         self._pattern: Any = None
+        self._format: QTextCharFormat | None = None
         self.query = ""
+        if SearchHighlighter._drops_none is None:
+            SearchHighlighter._drops_none = _void_calls_drop_none()
+            if SearchHighlighter._drops_none:
+                _give_back_none(_PROBE_CALLS)
+        editor.installEventFilter(self)
 
     def set_query(self, query: str) -> None:
         """Mark the matches of ``query`` (a malformed or empty query marks nothing)."""
@@ -502,22 +556,37 @@ class SearchHighlighter(QSyntaxHighlighter):
             except DomainError:
                 pattern = None
         self._pattern = pattern
-        doc = self._editor.document()
+        doc = self._editor().document()
         if pattern is None:
             self.setDocument(None)
-        elif self.document() is not doc:
-            self.setDocument(doc)  # highlights every block
         else:
-            self.rehighlight()
+            if self.document() is not doc:
+                self.setDocument(doc)
+            self.rehighlight()  # now, not on the next turn of the event loop
+
+    def _editor(self) -> QPlainTextEdit:
+        editor = self.parent()
+        assert isinstance(editor, QPlainTextEdit)
+        return editor
+
+    def eventFilter(self, watched: Any, event: QEvent) -> bool:  # noqa: N802
+        """Recolour the matches when the reader's palette turns light or dark."""
+        if event.type() == QEvent.Type.PaletteChange:
+            self._format = None
+            if self._pattern is not None and self.document() is not None:
+                self.rehighlight()
+        return False
 
     def match_format(self) -> QTextCharFormat:
         """How a match looks on the present palette."""
-        fmt = QTextCharFormat()
-        fmt.setFontWeight(QFont.Weight.Bold)
-        fmt.setFontUnderline(True)
-        dark = is_dark(self._editor.palette())
-        fmt.setBackground(MATCH_COLOUR_DARK if dark else MATCH_COLOUR)
-        return fmt
+        if self._format is None:
+            fmt = QTextCharFormat()
+            fmt.setFontWeight(QFont.Weight.Bold)
+            fmt.setFontUnderline(True)
+            dark = is_dark(self._editor().palette())
+            fmt.setBackground(MATCH_COLOUR_DARK if dark else MATCH_COLOUR)
+            self._format = fmt
+        return self._format
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802
         """Mark the matches in one paragraph (offsets from code points to UTF-16)."""
@@ -526,10 +595,16 @@ class SearchHighlighter(QSyntaxHighlighter):
         spans = find_matches(text, self._pattern)
         if not spans:
             return
-        to_qt = OffsetMap(text).to_qt
         fmt = self.match_format()
-        for start, end in spans:
-            self.setFormat(to_qt(start), to_qt(end) - to_qt(start), fmt)
+        if text.isascii() or _WIDE.search(text) is None:  # Qt positions are Python indices
+            for start, end in spans:
+                self.setFormat(start, end - start, fmt)
+        else:
+            to_qt = OffsetMap(text).to_qt
+            for start, end in spans:
+                self.setFormat(to_qt(start), to_qt(end) - to_qt(start), fmt)
+        if self._drops_none:
+            _give_back_none(len(spans))
 
     def marked(self) -> list[str]:
         """The marked words of the document, in order (what the reader shows highlighted)."""
