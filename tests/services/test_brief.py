@@ -123,7 +123,7 @@ def test_docx_converts_with_libreoffice(sqlite_services: Services, tmp_path: Pat
             str(result.files[0]),
         ],
         capture_output=True,
-        timeout=180,
+        timeout=600,  # a bound against a hang; a loaded CI machine took over 180 s
     )
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     pdf = out / (result.files[0].stem + ".pdf")
@@ -157,7 +157,7 @@ def test_docx_contents_show_the_pages_libreoffice_lays_out(
             str(result.files[0]),
         ],
         capture_output=True,
-        timeout=180,
+        timeout=600,  # a bound against a hang; a loaded CI machine took over 180 s
         check=True,
     )
     pages = pdftotext(out / (result.files[0].stem + ".pdf")).split("\f")
