@@ -6,7 +6,7 @@ progress comes back through a signal, Cancel asks the service to stop (a half-wr
 removed), and when done the dialog offers to open the file or its folder. The first press of
 Export only shows the pre-export check (what names, aliases, contacts and titles the files will
 carry, confidential ones by descriptor); the files are written on the second press, and any
-change to the options asks for a new check.
+change to the options or formats asks for a new check.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class ExportDialog(QDialog):
         self._bridge: ProgressBridge | None = None
         # The options the shown check was made for: files are written only after the
         # journalist has seen what they will reveal.
-        self._checked: BriefOptions | None = None
+        self._checked: tuple[BriefOptions, tuple[str, ...]] | None = None
         case = services.cases.get(case_id)
         self.setWindowTitle(f"Export — {case.title}")
         self._build(case)
@@ -288,6 +288,7 @@ class ExportDialog(QDialog):
     def run_check(self) -> None:
         """Show what the export will reveal (off the GUI thread: it builds the whole brief)."""
         options = self.options()
+        formats = tuple(self.formats())
         exports = self.services.exports
         case_id = self.case_id
         self.check_view.setPlainText("Checking…")
@@ -296,7 +297,7 @@ class ExportDialog(QDialog):
         def done(items: Any) -> None:
             lines = [i.line() for i in items] or ["Nothing: the selection is empty."]
             self.check_view.setPlainText("\n".join(lines))
-            self._checked = options
+            self._checked = (options, formats)
             self.export_button.setText("Write the files")
             self.status_label.setText(
                 "This is what the files will show. Press Write the files to export."
@@ -308,7 +309,7 @@ class ExportDialog(QDialog):
             self.check_view.setPlainText(message)
             self.check_finished.emit([message])
 
-        run_task(lambda: exports.precheck(case_id, options), done, failed)
+        run_task(lambda: exports.precheck(case_id, options, formats=formats), done, failed)
 
     def start_export(self) -> None:
         """Run the export off the GUI thread."""
@@ -316,7 +317,7 @@ class ExportDialog(QDialog):
         if not formats or self._bridge is not None:
             return
         options = self.options()
-        if options != self._checked:
+        if (options, tuple(formats)) != self._checked:
             # First what will leave the machine; the files on the second press.
             self.run_check()
             return

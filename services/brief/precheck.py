@@ -66,9 +66,22 @@ def document_text(doc: Document) -> str:
     return "\n".join(_strings(doc))
 
 
-def precheck(data: CaseData, sel: Selected, doc: Document) -> list[PrecheckItem]:
-    """What the redacted ``doc`` reveals about each person and source of the selection."""
-    text = document_text(doc).casefold()
+def data_text(tables: dict[str, list[dict[str, object]]]) -> str:
+    """Every string of the data tables (CSV/JSON export), joined (for searching)."""
+    return "\n".join(
+        v for rows in tables.values() for row in rows for v in row.values() if isinstance(v, str)
+    )
+
+
+def precheck(data: CaseData, sel: Selected, text: str) -> list[PrecheckItem]:
+    """What the files reveal about each person and source of the selection.
+
+    ``text`` is everything the files will carry: the redacted brief's strings
+    (:func:`document_text`) for PDF and .docx, the data tables' (:func:`data_text`) for CSV and
+    JSON. A person beyond the brief's ten key people is still in the CSV people table, with
+    their aliases: the check must list what is in the files actually chosen.
+    """
+    text = text.casefold()
     # A name shared with a protected person or source is swept from the files too: show the
     # open entries as the files carry them.
     shown = Redactor.of(data.people.values(), data.sources.values()).text

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from services.brief.build import CaseData, build_brief, load_case, select
 from services.brief.model import BriefOptions, Document, ExportCancelledError
-from services.brief.precheck import PrecheckItem, precheck
+from services.brief.precheck import PrecheckItem, data_text, document_text, precheck
 from services.brief.redact import redact
 from services.errors import ValidationError
 from services.imports import NoProgress, Progress
@@ -96,13 +96,28 @@ class ExportService:
         return redact(doc, data.people.values(), data.sources.values())
 
     def precheck(
-        self, case_id: int, options: BriefOptions, data: CaseData | None = None
+        self,
+        case_id: int,
+        options: BriefOptions,
+        data: CaseData | None = None,
+        formats: Sequence[str] = BRIEF_FORMATS,
     ) -> list[PrecheckItem]:
-        """Every name, alias, contact detail and source title that will leave the machine."""
+        """Every name, alias, contact detail and source title that will leave the machine.
+
+        ``formats`` are the files to be written: the brief (PDF, .docx) and the data tables
+        (CSV, JSON) carry different things, and the check lists what the chosen ones carry.
+        """
         data = data or self.load(case_id)
         options = self.resolve(case_id, options)
-        doc = self.document(case_id, options, data)
-        return precheck(data, select(data, options.selection, options.only_verified), doc)
+        sel = select(data, options.selection, options.only_verified)
+        texts = []
+        if any(f in BRIEF_FORMATS for f in formats) or not formats:
+            texts.append(document_text(self.document(case_id, options, data)))
+        if any(f in DATA_FORMATS for f in formats):
+            from services.brief.data_export import tables
+
+            texts.append(data_text(tables(data, sel, options.include_notes)))
+        return precheck(data, sel, "\n".join(texts))
 
     def export(
         self,

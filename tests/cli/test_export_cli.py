@@ -60,7 +60,7 @@ def test_the_issue_command_writes_both_formats(db: str, tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         env=env,
-        timeout=180,
+        timeout=600,  # a bound against a hang; a loaded CI machine took over 180 s
     )
     assert run.returncode == 0, run.stderr
     files = [Path(line) for line in run.stdout.splitlines()]
@@ -143,6 +143,14 @@ def test_check_lists_what_leaves_and_writes_nothing(
     for secret in export_template[1]:
         assert secret not in out
     assert not (tmp_path / "x").exists()
+    # The check follows --format: the people table carries the aliases the brief leaves out.
+    svc = Services.open(db, auto_backup=False)
+    svc.people.create(1, "Qorvin Taldash", aliases=["Abu Qorvin"])
+    svc.close()
+    _, out, _ = cli(capsys, db, "export", "--case", "1", "--check")
+    assert "person: Qorvin Taldash\n" in out
+    _, out, _ = cli(capsys, db, "export", "--case", "1", "--check", "--format", "csv")
+    assert "person: Qorvin Taldash — also as: Abu Qorvin" in out
 
 
 def test_confidential_details_stay_out_of_every_file(

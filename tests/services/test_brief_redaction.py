@@ -140,6 +140,26 @@ def test_precheck_shows_confidential_entries_redacted(sqlite_services: Services)
     assert "مظلوم عبدي" in abdi.names  # the Arabic alias leaves the machine: it is listed
 
 
+def test_precheck_lists_what_the_chosen_formats_carry(
+    sqlite_services: Services, tmp_path: Path
+) -> None:
+    case = build_demo(sqlite_services)
+    # Quoted nowhere: not among the brief's key people, but a row of the people table.
+    sqlite_services.people.create(case.id, "Qorvin Taldash", aliases=["Abu Qorvin"], role="Aide")
+    opts = BriefOptions(template=Template.BRIEF)
+
+    def names(formats: list[str]) -> tuple[str, ...]:
+        items = sqlite_services.exports.precheck(case.id, opts, formats=formats)
+        return next(i.names for i in items if i.shown_as == "Qorvin Taldash")
+
+    result = sqlite_services.exports.export(case.id, opts, tmp_path, ["pdf", "csv"])
+    pdf_text = flat(pdftotext(result.files[0]))
+    csv_text = "\n".join(f.read_text("utf-8-sig") for f in result.files if f.suffix == ".csv")
+    assert "Abu Qorvin" not in pdf_text and "Abu Qorvin" in csv_text
+    assert "Abu Qorvin" not in names(["pdf", "docx"])
+    assert "Abu Qorvin" in names(["csv"]) and "Abu Qorvin" in names(["pdf", "json"])
+
+
 def test_data_exports_are_utf8_with_bom_and_redacted(
     sqlite_services: Services, tmp_path: Path
 ) -> None:

@@ -119,6 +119,8 @@ def test_changing_an_option_after_the_check_asks_for_a_new_check(
     _check_first(qtbot, d)
     d.verified_check.setChecked(True)
     _check_first(qtbot, d)  # the old check no longer describes the files: check again
+    d.format_checks["csv"].setChecked(True)
+    _check_first(qtbot, d)  # nor after another format is chosen: a CSV carries other things
     with qtbot.waitSignal(d.export_finished, timeout=60000):
         d.export_button.click()
     assert d.export_button.text() == "Export"

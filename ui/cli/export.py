@@ -114,7 +114,7 @@ def cmd_export(args: argparse.Namespace, svc: Services) -> int:
     )
     ex = svc.exports
     if args.check:
-        items = ex.precheck(case.id, options)
+        items = ex.precheck(case.id, options, formats=formats)
         if args.json:
             print_json(items)
         else:
@@ -126,7 +126,7 @@ def cmd_export(args: argparse.Namespace, svc: Services) -> int:
         return 0
     if not (args.quiet or args.json):
         # What the files will reveal, before anything is written (stderr: stdout lists files).
-        items = ex.precheck(case.id, options)
+        items = ex.precheck(case.id, options, formats=formats)
         print("The files will show:", file=sys.stderr)
         for item in items:
             print(f"  {item.line()}", file=sys.stderr)
