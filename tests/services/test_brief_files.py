@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -361,6 +362,33 @@ def test_docx_has_header_page_numbers_and_footnote_per_quote(
             if isinstance(b, QuoteBlock)
         ]
     )
+
+
+def test_people_rows_and_quote_lines_carry_their_fields(
+    sqlite_services: Services, tmp_path: Path
+) -> None:
+    case = build_demo(sqlite_services)
+    opts = BriefOptions(template=Template.BRIEF, today=TODAY)
+    result = sqlite_services.exports.export(case.id, opts, tmp_path, ["pdf", "docx"])
+    pdf_text = flat(pdftotext(result.files[0]))
+    paras = [flat(p) for p in _docx_paragraph_texts(result.files[1])]
+    # A quote: its exact text, then speaker, date at its precision and status on the next line.
+    quote = "Our forces have already arrested over 30 terrorists"
+    meta = "— Siyamend Ali · c. 28 Jan – 4 Feb 2021 · Verified"
+    assert f"“{quote}” {meta}" in pdf_text
+    i = paras.index(f"“{quote}”")
+    assert paras[i + 1].startswith(meta)  # the footnote number follows
+    # A person: name, role, affiliation in one table row (cells in order in both files).
+    row = ["Siyamend Ali", "Press officer", "Press officer, People's Protection Units"]
+    pdftotext(result.files[0])  # skips the test without poppler
+    layout = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(result.files[0]), "-"],
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8")
+    assert any(flat(line) == " ".join(row) for line in layout.splitlines())
+    k = paras.index(row[0])
+    assert paras[k : k + 3] == row
 
 
 def test_dates_are_shown_at_their_precision(sqlite_services: Services, tmp_path: Path) -> None:
