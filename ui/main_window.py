@@ -120,8 +120,18 @@ class MainWindow(QMainWindow):
     case_opened = Signal(int)
     search_finished = Signal()
 
-    def __init__(self, services: Services, settings: WindowSettings) -> None:
+    def __init__(
+        self, services: Services, settings: WindowSettings, *, defer_background: bool = False
+    ) -> None:
+        """Build the window and open the last case.
+
+        ``defer_background``: start the background reads of the first case (completions,
+        counts) only once the window has painted, so they do not slow the first picture
+        (``python main.py``; tests build the window without it, workers then run at once).
+        """
         super().__init__()
+        # Work waiting for the first paint (None once painted, or when nothing is deferred).
+        self._after_paint: list[Callable[[], Any]] | None = [] if defer_background else None
         self.svc = services
         self.settings = settings
         self.case_id: int | None = None
@@ -472,6 +482,26 @@ class MainWindow(QMainWindow):
         """Whether the window is closing (late task results are then dropped)."""
         return self._closing
 
+    def run_after_first_paint(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` once the window has painted (now if it has, or if nothing is deferred)."""
+        if self._after_paint is None:
+            fn()
+        else:
+            self._after_paint.append(fn)
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802
+        """After the first paint, start the work that was waiting for it."""
+        super().paintEvent(event)
+        if self._after_paint is not None:
+            pending, self._after_paint = self._after_paint, None
+            if pending:
+                QTimer.singleShot(0, lambda: self._run_pending(pending))
+
+    def _run_pending(self, pending: list[Callable[[], Any]]) -> None:
+        if not self._closing:
+            for fn in pending:
+                fn()
+
     # --- Messages
 
     def show_error(self, text: str) -> None:
@@ -526,8 +556,8 @@ class MainWindow(QMainWindow):
         self.editor.show_nothing()
         self.settings.save_case(case_id)
         self._apply_filters({})
-        self._refresh_completions()
-        self._update_counts()
+        self.run_after_first_paint(self._refresh_completions)
+        self.run_after_first_paint(self._update_counts)
         run_task(lambda: self.svc.changes.reset(case_id))
         self.case_opened.emit(case_id)
 
@@ -800,17 +830,21 @@ class MainWindow(QMainWindow):
         if search is None:
             return
 
-        def done(result: Any) -> None:
-            if seq != self._search_seq or self._closing:
-                return  # a newer search is running
-            self.show_search_results(text, result, search)
+        svc = self.svc
+
+        def find() -> tuple[Any, list[Any]]:
+            # The first page of sources is read here too: on a big case, reading sources on
+            # the GUI thread would freeze the window after each keystroke.
+            result = _call_search(search, case_id, text, 0, SEARCH_PAGE)
+            return result, _sources_by_id(svc, _hit_ids(result)[1][:SEARCH_PAGE])
+
+        def done(found: tuple[Any, list[Any]]) -> None:
+            if seq != self._search_seq or self._closing or case_id != self.case_id:
+                return  # a newer search is running, or another case is open
+            self.show_search_results(text, found[0], search, found[1])
             self.search_finished.emit()
 
-        run_task(
-            lambda: _call_search(search, case_id, text, 0, SEARCH_PAGE),
-            done,
-            self._task_failed,
-        )
+        run_task(find, done, self._task_failed)
 
     def run_saved_search(self, query: str) -> None:
         """Put a saved search's query in the search field and run it now."""
@@ -818,11 +852,14 @@ class MainWindow(QMainWindow):
         self._search_timer.stop()
         self._run_search()
 
-    def show_search_results(self, text: str, first: Any, search: Any = None) -> None:
+    def show_search_results(
+        self, text: str, first: Any, search: Any = None, sources_read: Sequence[Any] = ()
+    ) -> None:
         """Show what a search found.
 
         Quotes come best first; more pages are asked of ``search`` as the list scrolls. The
-        Sources pane shows the sources that matched or hold a matching quote.
+        Sources pane shows the sources that matched or hold a matching quote, in the order of
+        the hits (``sources_read``: those already read, so not read again here).
         """
         if self.case_id is None:
             return
@@ -842,10 +879,14 @@ class MainWindow(QMainWindow):
             order = {qid: i for i, qid in enumerate(page)}
             return sorted(svc.quotes.list(case_id, ids=page), key=lambda q: order[q.id])
 
-        wanted = set(source_ids)
+        wanted = source_ids
+        read = {s.id: s for s in sources_read}
 
         def sources(o: int, n: int) -> list[Any]:
-            return [s for s in svc.sources.list(case_id) if s.id in wanted][o : o + n]
+            page = wanted[o : o + n]
+            missing = _sources_by_id(svc, [i for i in page if i not in read])
+            read.update((s.id, s) for s in missing)
+            return [read[i] for i in page if i in read]
 
         self.focus = None
         self.search_marks.set_query(text)
@@ -1090,6 +1131,7 @@ class MainWindow(QMainWindow):
         self._refresh_editor()
         self._refresh_completions()
         self._update_counts()
+        self.saved_searches.recount()
         if self.editor.kind == "case":  # its title may have changed
             self.reload_cases()
             idx = self.case_combo.findData(self.case_id)
@@ -1338,3 +1380,14 @@ def _hit_ids(result: Any) -> tuple[list[int], list[int]]:
             if getattr(hit, "source_id", None) is not None:
                 sources.append(int(hit.source_id))
     return quotes, list(dict.fromkeys(sources))
+
+
+def _sources_by_id(svc: Services, ids: Sequence[int]) -> list[Any]:
+    """The sources ``ids`` in that order (one deleted meanwhile is left out)."""
+    out: list[Any] = []
+    for sid in ids:
+        try:
+            out.append(svc.sources.get(sid))
+        except DomainError:
+            continue
+    return out

@@ -434,3 +434,45 @@ def test_matches_are_recoloured_for_a_dark_palette(qtbot: Any) -> None:
     editor.setPalette(dark)
     assert marks.match_format().background().color() == MATCH_COLOUR_DARK
     assert marks.marked() == ["border"]
+
+
+# --- Search results without reading every source on the GUI thread
+
+
+def test_a_search_reads_only_the_sources_it_found_in_hit_order(
+    qtbot: Any, window: MainWindow, sqlite_services: Services, demo: Any, monkeypatch: Any
+) -> None:
+    svc = sqlite_services
+    for i in range(3):
+        svc.sources.add(demo.id, title=f"Report {i}", text=f"Report {i} on the border crossing.")
+    listed: list[Any] = []
+    real_list = svc.sources.list
+    monkeypatch.setattr(
+        svc.sources, "list", lambda *a, **k: listed.append((a, k)) or real_list(*a, **k)
+    )
+    _type_search(qtbot, window, "border")
+    assert listed == []  # a case of 100,000 sources would freeze the window for seconds
+    found = svc.search.search(demo.id, "border", limit=200)
+    expected = list(
+        dict.fromkeys([h.source_id for h in found.quotes] + [h.id for h in found.sources])
+    )
+    assert len(expected) >= 4
+    assert _shown_ids(window.sources) == expected
+
+
+def test_hit_counts_follow_edits_when_shown(
+    qtbot: Any, window: MainWindow, sqlite_services: Services, demo: Any, monkeypatch: Any
+) -> None:
+    _save(qtbot, window, monkeypatch, "checkpoint", "Checkpoints")
+    m = window.saved_searches.model
+    assert m.index(0, SOURCES).data() == "0"
+    with qtbot.waitSignal(window.saved_dock.visibilityChanged, timeout=2000):
+        window.focus_saved()
+    window.new_note("Call with a driver", "The checkpoint at the bridge reopened.")
+    assert m.index(0, SOURCES).data() == "1"
+    with qtbot.waitSignal(window.saved_dock.visibilityChanged, timeout=2000):
+        window.docks["person"].raise_()  # behind People: counted when shown again
+    window.new_note("Second call", "Another checkpoint, further east.")
+    assert m.index(0, SOURCES).data() == "1"
+    window.focus_saved()
+    qtbot.waitUntil(lambda: m.index(0, SOURCES).data() == "2", timeout=2000)

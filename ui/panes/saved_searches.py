@@ -37,6 +37,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDockWidget,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -263,6 +264,8 @@ class SavedSearchesPane(QWidget):
         self.case_id: int | None = None
         self.current_query: Callable[[], str] = current_query or (lambda: "")
         self._count_seq = 0
+        self._stale = False  # the hit counts wait for the pane to come into view
+        self._in_view = True
         self.model = SavedSearchesTableModel(self)
         self.view = _SavedSearchesView(self)
         self.view.setObjectName("savedSearchesView")
@@ -368,6 +371,27 @@ class SavedSearchesPane(QWidget):
                 self.model.set_hits(hits)
 
         run_task(lambda: count_hits(search, case_id, rows), counted, lambda exc: None)
+
+    def recount(self) -> None:
+        """Count the hits again after the case changed (now if in view, else when shown)."""
+        if self._in_view and self.isVisible():
+            self.reload()
+        else:
+            self._stale = True
+
+    def event(self, event: QEvent) -> bool:
+        """Follow the dock that holds the pane: a dock behind another tab is out of view."""
+        if event.type() == QEvent.Type.ParentChange:
+            dock = self.parentWidget()
+            if isinstance(dock, QDockWidget):
+                dock.visibilityChanged.connect(self._dock_shown)
+        return super().event(event)
+
+    def _dock_shown(self, shown: bool) -> None:
+        self._in_view = shown
+        if shown and self._stale:
+            self._stale = False
+            self.reload()
 
     def select_id(self, saved_id: int) -> bool:
         """Select saved search ``saved_id``; False if it is not listed."""
