@@ -200,6 +200,10 @@ class Compiler:
             out.append(self._tagged(tags))
         return out
 
+    def expansion(self, leaf: Text) -> list[ColumnElement[bool]]:
+        """Conditions finding rows through names that ``leaf`` matches (speakers, tags)."""
+        return self._expansion(leaf)
+
     def _pure(self, node: Node) -> bool:
         if isinstance(node, Text):
             return not self._expansion(node)

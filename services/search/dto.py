@@ -73,9 +73,12 @@ class SearchResults:
         source_total: How many sources match (same rule).
         quote_total_exact: Whether ``quote_total`` is exact.
         source_total_exact: Whether ``source_total`` is exact.
-        ranked: Whether hits are ordered by relevance; when too many match to rank them all
-            quickly, they come newest first and this is false.
+        ranked: Whether hits are ordered by relevance (false for filters without words, which
+            come newest first).
         groups: Quote hits grouped by speaker or source when asked (``group_by``), else empty.
+        rank_window: 0 when every match was ranked. Otherwise too many matched to rank them
+            all quickly: the newest ``rank_window`` matches were ranked (best first) and older
+            matches follow them newest first.
     """
 
     query: str
@@ -87,6 +90,7 @@ class SearchResults:
     source_total_exact: bool
     ranked: bool
     groups: tuple[SearchGroup, ...] = ()
+    rank_window: int = 0
 
     @property
     def hits(self) -> tuple[SearchHit, ...]:

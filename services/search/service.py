@@ -6,8 +6,11 @@ cannot do everything fast (figures in docs/performance.md, "## Search"):
 
 * Few text matches (at most ``RANK_CAP``): every match is ranked (FTS5 ``bm25`` / PostgreSQL
   ``ts_rank``) and the total is exact.
-* Many text matches: ranking them all would take seconds on SQLite, so the newest come first
-  (``ranked`` is false) and the total is an estimate.
+* Many text matches: ranking them all would take seconds on SQLite (bm25 over every match of a
+  common word), so the newest ``RANK_WINDOW`` matches that pass the filters are ranked and the
+  older ones follow them newest first (``rank_window`` in the results says so); the total is
+  counted up to ``COUNT_CAP``. Both engines rank the same window, so they return the same rows.
+  Ranking and counting happen inside the database: only the page's rows reach Python.
 * Filters with text (``speaker:``, ``said:``, ``tag:``...): on SQLite, FTS5 cannot use the
   filters' B-tree indexes, so when the filter selects few rows (``FILTER_FIRST_CAP``) those rows
   are checked one by one against the index (a rowid lookup each) and ranked here in Python with
@@ -25,7 +28,7 @@ import json
 import math
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -48,7 +51,7 @@ from models.entities import (
 )
 from services.base import Service, get_or_raise
 from services.errors import DuplicateError, ValidationError
-from services.search.compile import Compiled, Kind, compiler_for
+from services.search.compile import Compiled, Compiler, Kind, compiler_for
 from services.search.dto import (
     BatchLine,
     SavedSearchDTO,
@@ -66,6 +69,7 @@ RANK_CAP = 1_000  # text matches ranked in full; above this, newest first
 FILTER_FIRST_CAP = 200  # rows a filter may select for the filter-first plan (SQLite)
 SET_CAP = 30_000  # rows a filter may select to be applied as a set of ids (SQLite)
 RANK_FILTERED_CAP = 3_000  # filtered matches ranked in full when the text matches are few
+RANK_WINDOW = 2_000  # more matches than can be ranked: the newest this many are ranked
 COUNT_CAP = 10_000  # matches counted before a total becomes "at least"
 MAX_LIMIT = 10_000  # hits per page
 BATCH_MAX_LINES = 5_000
@@ -232,6 +236,7 @@ class _KindResult:
     exact: bool
     ranked: bool
     extra: list[Text] = field(default_factory=list)
+    window: int = 0  # ranked among the newest ``window`` matches only (0: all ranked)
 
 
 class SearchService(Service):
@@ -299,6 +304,7 @@ class SearchService(Service):
             source_total_exact=s_res.exact,
             ranked=q_res.ranked and s_res.ranked,
             groups=groups,
+            rank_window=max(q_res.window, s_res.window),
         )
 
     def ids(
@@ -456,12 +462,118 @@ class SearchService(Service):
         if c.nothing:
             return _KindResult([], {}, 0, True, True, c.extra_leaves)
         if c.match is None:
+            if isinstance(tree, Text):
+                # One word that also names people or tags (typing a name): text OR names.
+                return self._text_or_names(s, comp, tree, table, kind, case_id, base, limit, offset)
             return self._filter_only(s, table, base + c.conds, limit, offset, c)
         if dialect == "sqlite":
             return self._sqlite_text(
                 s, table, kind, base, c, leaves, limit, offset, case_id, (names, tree)
             )
         return self._pg_text(s, table, base, c, comp.text_cond(c.match), limit, offset)
+
+    def _text_or_names(
+        self,
+        s: Session,
+        comp: Compiler,
+        leaf: Text,
+        table: Any,
+        kind: Kind,
+        case_id: int | None,
+        base: list[ColumnElement[bool]],
+        limit: int,
+        offset: int,
+    ) -> _KindResult:
+        """A word, phrase or prefix that also finds rows through names (speakers, tags).
+
+        As one condition (text OR names) SQLite read every text match into a temporary index
+        twice (count, page): 100-240 ms for a two-letter prefix that starts a speaker's name.
+        Here the newest rows of each stream (the text index, the names' rows) are merged,
+        the newest RANK_WINDOW ranked: text matches by bm25 / ts_rank, then rows found only
+        through a name, then older rows newest first.
+        """
+        match = comp.text_string(leaf)
+        names = comp.expansion(leaf)
+        if s.get_bind().dialect.name != "sqlite":
+            cond = sa.or_(comp.text_cond(match), *names)
+            return self._pg_text(
+                s, table, base, Compiled(match, [], extra_leaves=comp.extra), cond, limit, offset
+            )
+        if case_id is not None and _only_case(s) == case_id:
+            base = []
+        fts_name = "fts_quotes" if kind == "quote" else "fts_sources"
+        fts = sa.table(fts_name, sa.column("rowid", sa.Integer))
+        m = sa.literal_column(fts_name).op("MATCH")(sa.bindparam("tn_m", match))
+        weights = (1.0, 0.5) if kind == "quote" else (2.0, 1.0)
+        bm25 = sa.func.bm25(sa.literal_column(fts_name), *weights)
+        if base:
+            text_rows = (
+                sa.select(table.c.id.label("id"))
+                .select_from(fts.join(table, table.c.id == fts.c.rowid))
+                .where(m, *base)
+                .with_hint(table, "NOT INDEXED", "sqlite")
+            )
+        else:
+            text_rows = sa.select(fts.c.rowid.label("id")).where(m)
+        name_rows = sa.select(table.c.id.label("id")).where(sa.or_(*names), *base)
+        key_t = list(text_rows.selected_columns)[0]
+
+        def merged(k: int, below: Any = None) -> sa.Subquery:
+            parts = []
+            for sel, col in ((text_rows, key_t), (name_rows, table.c.id)):
+                if below is not None:
+                    sel = sel.where(col < below)
+                sub = sel.order_by(col.desc()).limit(k).subquery()
+                parts.append(sa.select(sub.c.id))
+            return sa.union(*parts).subquery("merged")
+
+        text_n = _capped_count(s, text_rows)
+        names_n = _capped_count(s, name_rows)
+        if text_n + names_n <= COUNT_CAP:
+            counted = merged(COUNT_CAP + 1)
+            total = int(s.execute(sa.select(sa.func.count()).select_from(counted)).scalar() or 0)
+            exact = True
+        else:  # at least the larger stream (an exact count would merge them: 40 ms)
+            total, exact = min(max(text_n, names_n), COUNT_CAP), False
+        win = merged(RANK_WINDOW)
+        newest = sa.select(win.c.id).order_by(win.c.id.desc()).limit(RANK_WINDOW).subquery("nw")
+        n_win, lo = s.execute(sa.select(sa.func.count(), sa.func.min(newest.c.id))).one()
+        n_win = int(n_win)
+        page: list[tuple[int, float]] = []
+        if n_win:
+            # Every text match from the window's oldest row on is in the window: rank them.
+            in_win = text_rows.where(key_t >= lo)
+            page, n_text = _sqlite_ranked_page(s, in_win, bm25, limit, offset)
+            if n_text is None:
+                n_text = _capped_count(s, in_win, RANK_WINDOW)
+            if len(page) < limit:  # then the window's rows found only through a name
+                text_ids = sa.select(fts.c.rowid).where(m, fts.c.rowid >= lo)
+                only_names = (
+                    name_rows.where(table.c.id >= lo, table.c.id.not_in(text_ids))
+                    .order_by(table.c.id.desc())
+                    .limit(limit - len(page))
+                    .offset(max(0, offset - n_text))
+                )
+                page += [(int(i), 0.0) for i in s.execute(only_names).scalars()]
+        full = n_win >= RANK_WINDOW
+        if full and len(page) < limit:
+            older = merged(offset + limit, lo)
+            tail = (
+                sa.select(older.c.id)
+                .order_by(older.c.id.desc())
+                .limit(limit - len(page))
+                .offset(max(0, offset - n_win))
+            )
+            page += [(int(i), 0.0) for i in s.execute(tail).scalars()]
+        return _KindResult(
+            [i for i, _ in page],
+            dict(page),
+            max(total, n_win) if not exact else total,
+            exact,
+            True,
+            comp.extra,
+            RANK_WINDOW if full else 0,
+        )
 
     @staticmethod
     def _filter_only(
@@ -527,26 +639,20 @@ class SearchService(Service):
         # the table (best when most rows pass, so few are read before the page is full).
         # Rank when few rows can match: few text matches, or a filter set that leaves few (the
         # scan then reads at most COUNT_CAP text matches and ranks only those in the set).
-        rank = text_n <= RANK_CAP or (
+        rank_all = text_n <= RANK_CAP or (
             bool(where)
             and filter_n <= SET_CAP
             and text_n <= COUNT_CAP
             and min(text_n, filter_n) <= RANK_FILTERED_CAP
         )
-        sel = sa.select(table.c.id, bm25) if rank else sa.select(table.c.id)
         if not where:
-            stmt = sel.with_only_columns(fts.c.rowid, *sel.selected_columns[1:]).where(match)
-            key = fts.c.rowid
+            stmt = sa.select(fts.c.rowid).where(match)
         elif filter_n <= SET_CAP:
             # "+ 0": a plain rowid IN (...) would be handed to FTS5, one lookup per id.
             ids_json: sa.Select[Any] = sa.select(sa.column("value")).select_from(
                 sa.func.json_each(sa.bindparam("ids_json", json.dumps(filtered)))
             )
-            restrict = (fts.c.rowid + 0).in_(ids_json)
-            stmt = sel.with_only_columns(fts.c.rowid, *sel.selected_columns[1:]).where(
-                match, restrict
-            )
-            key = fts.c.rowid
+            stmt = sa.select(fts.c.rowid).where(match, (fts.c.rowid + 0).in_(ids_json))
         else:
             if source is not None:
                 # Each row is read anyway: test its date on it rather than build the id set.
@@ -556,29 +662,51 @@ class SearchService(Service):
             # NOT INDEXED: start from the text index; with an index on a filtered column SQLite
             # would start there and look every row up in FTS5 (MACHINE-NOTES).
             stmt = (
-                sel.select_from(fts.join(table, table.c.id == fts.c.rowid))
+                sa.select(table.c.id)
+                .select_from(fts.join(table, table.c.id == fts.c.rowid))
                 .where(match, *where)
                 .with_hint(table, "NOT INDEXED", "sqlite")
             )
-            key = table.c.id
-        if rank:
-            rows = s.execute(stmt.order_by(bm25, key.desc())).all()
-            ids = [int(r[0]) for r in rows]
-            scores = {int(r[0]): -float(r[1]) for r in rows}
-            return _KindResult(
-                ids[offset : offset + limit], scores, len(ids), True, True, c.extra_leaves
+        if rank_all:
+            page, total = _sqlite_ranked_page(s, stmt, bm25, limit, offset)
+            if total is None:  # a page past the end
+                total = _capped_count(s, stmt, RANK_CAP + COUNT_CAP)
+            return _KindResult([i for i, _ in page], dict(page), total, True, True, c.extra_leaves)
+        # Too many matches to rank them all (bm25 over every match of a common word took
+        # seconds): the newest RANK_WINDOW matches that pass the filters are ranked, older ones
+        # follow newest first. The window is "rowid >= its oldest": every filtered match from
+        # there on is in it, so FTS5 reads only that part of the index.
+        newest = stmt.order_by(fts.c.rowid.desc()).limit(RANK_WINDOW).subquery("newest")
+        first = list(newest.c)[0]
+        n_win, lo = s.execute(sa.select(sa.func.count(), sa.func.min(first))).one()
+        n_win = int(n_win)
+        page = []
+        if n_win:
+            page, _ = _sqlite_ranked_page(s, stmt.where(fts.c.rowid >= lo), bm25, limit, offset)
+        full = n_win >= RANK_WINDOW
+        if full and len(page) < limit:
+            older = (
+                stmt.where(fts.c.rowid < lo)
+                .order_by(fts.c.rowid.desc())
+                .limit(limit - len(page))
+                .offset(max(0, offset - n_win))
             )
-        ids = [
-            int(i)
-            for i in s.execute(
-                stmt.order_by(fts.c.rowid.desc()).limit(limit).offset(offset)
-            ).scalars()
-        ]
-        if where:
+            page += [(int(i), 0.0) for i in s.execute(older).scalars()]
+        if not where:
+            total, exact = min(text_n, COUNT_CAP), text_n <= COUNT_CAP
+        elif full:
             # Filtered: the index's count is only an upper bound; say "at least".
-            return _KindResult(ids, {}, offset + len(ids), False, False, c.extra_leaves)
+            total, exact = max(n_win, offset + len(page)), False
+        else:
+            total, exact = n_win, True
         return _KindResult(
-            ids, {}, min(text_n, COUNT_CAP), text_n <= COUNT_CAP, False, c.extra_leaves
+            [i for i, _ in page],
+            dict(page),
+            total,
+            exact,
+            True,
+            c.extra_leaves,
+            RANK_WINDOW if full else 0,
         )
 
     def _sqlite_filter_first(
@@ -606,14 +734,12 @@ class SearchService(Service):
             ),
             reverse=True,
         )
-        if len(ids) > RANK_CAP:
-            return _KindResult(
-                ids[offset : offset + limit], {}, len(ids), True, False, c.extra_leaves
-            )
-        scores = self._python_bm25(s, table, fts_name, ids, [*leaves, *c.extra_leaves])
-        ids.sort(key=lambda i: (-scores.get(i, 0.0), -i))
+        window = ids[:RANK_WINDOW]
+        scores = self._python_bm25(s, table, fts_name, window, [*leaves, *c.extra_leaves])
+        rest = ids[len(window) :]
+        page = _window_page(window, scores, offset, limit, lambda a, n: rest[a : a + n])
         return _KindResult(
-            ids[offset : offset + limit], scores, len(ids), True, True, c.extra_leaves
+            page, scores, len(ids), True, True, c.extra_leaves, RANK_WINDOW if rest else 0
         )
 
     @staticmethod
@@ -677,16 +803,45 @@ class SearchService(Service):
                 True,
                 c.extra_leaves,
             )
-        ids = list(
-            s.execute(
-                sa.select(table.c.id)
-                .where(*where)
-                .order_by(table.c.id.desc())
-                .limit(limit)
-                .offset(offset)
-            ).scalars()
+        # As on SQLite: the newest RANK_WINDOW matches ranked, older ones newest first.
+        vec: ColumnElement[Any] = sa.literal_column(f"{table.name}.search_vec")
+        newest = (
+            sa.select(table.c.id.label("id"), vec.label("vec"))
+            .where(*where)
+            .order_by(table.c.id.desc())
+            .limit(RANK_WINDOW)
+            .subquery("newest")
         )
-        return _KindResult(ids, {}, min(n, COUNT_CAP), n <= COUNT_CAP, False, c.extra_leaves)
+        n_win, lo = s.execute(sa.select(sa.func.count(), sa.func.min(newest.c.id))).one()
+        n_win = int(n_win)
+        tsq = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.bindparam("pg_m", c.match))
+        score = sa.func.ts_rank(newest.c.vec, tsq)
+        rows = s.execute(
+            sa.select(newest.c.id, score)
+            .order_by(score.desc(), newest.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        page = [(int(r[0]), float(r[1])) for r in rows]
+        full = n_win >= RANK_WINDOW
+        if full and len(page) < limit:
+            older = (
+                sa.select(table.c.id)
+                .where(*where, table.c.id < lo)
+                .order_by(table.c.id.desc())
+                .limit(limit - len(page))
+                .offset(max(0, offset - n_win))
+            )
+            page += [(int(i), 0.0) for i in s.execute(older).scalars()]
+        return _KindResult(
+            [i for i, _ in page],
+            dict(page),
+            min(n, COUNT_CAP),
+            n <= COUNT_CAP,
+            True,
+            c.extra_leaves,
+            RANK_WINDOW if full else 0,
+        )
 
     def _all_ids(
         self, s: Session, names: _Names, tree: Node, kind: Kind, case_id: int | None
@@ -808,6 +963,45 @@ class SearchService(Service):
 
 def _fts_phrase(leaf: Text) -> str:
     return '"' + " ".join(leaf.words) + '"' + ("*" if leaf.prefix else "")
+
+
+def _sqlite_ranked_page(
+    s: Session, stmt: sa.Select[Any], bm25: ColumnElement[Any], limit: int, offset: int
+) -> tuple[list[tuple[int, float]], int | None]:
+    """One page of ``stmt``'s rows best first (bm25), with their scores and how many there are.
+
+    The rows are ranked and counted inside SQLite; only the page reaches Python. The count is
+    None when the page is empty (``offset`` past the end).
+    """
+    ranked = stmt.add_columns(bm25.label("score")).subquery("ranked")
+    key, score = list(ranked.c)[0], ranked.c.score
+    rows = s.execute(
+        sa.select(key, score, sa.func.count().over())
+        .order_by(score, key.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    page = [(int(r[0]), -float(r[1])) for r in rows]
+    return page, (int(rows[0][2]) if rows else None)
+
+
+def _window_page(
+    window: list[int],
+    scores: dict[int, float],
+    offset: int,
+    limit: int,
+    older: Callable[[int, int], list[int]],
+) -> list[int]:
+    """One page of: the ``window`` (newest matches) best first, then older matches newest first.
+
+    ``older(skip, take)`` reads matches older than the window; it is asked only when the window
+    is full (``RANK_WINDOW``) and the page reaches past it.
+    """
+    order = sorted(window, key=lambda i: (-scores.get(i, 0.0), -i))
+    page = order[offset : offset + limit]
+    if len(window) >= RANK_WINDOW and len(page) < limit:
+        page += older(max(0, offset - len(order)), limit - len(page))
+    return page
 
 
 def _capped_count(s: Session, stmt: sa.Select[Any], cap: int = COUNT_CAP) -> int:

@@ -313,6 +313,69 @@ def test_ranking_puts_the_better_match_first(services: Services, data: Data) -> 
     assert res.quotes[0].score >= res.quotes[-1].score
 
 
+def test_too_many_matches_rank_the_newest_window(
+    services: Services, data: Data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.search import service as search_service
+
+    d = data
+    src = services.sources.add(
+        d.case, title="Notes", text='X said: "Border, border, border." Y said: "A border town."'
+    )
+    t = services.sources.get_text(src.id)
+    strong = _quote(services, src.id, t, "Border, border, border.")
+    weak = _quote(services, src.id, t, "A border town.")  # newer than the strong one
+    every = services.search.ids(d.case, "border")
+    assert len(every) > 2
+    monkeypatch.setattr(search_service, "RANK_CAP", 0)
+    monkeypatch.setattr(search_service, "RANK_FILTERED_CAP", 0)
+    monkeypatch.setattr(search_service, "RANK_WINDOW", 2)
+    res = services.search.search(d.case, "border", kind="quotes")
+    ids = [h.id for h in res.quotes]
+    # The two newest matches, best first, then the older ones newest first.
+    assert ids[:2] == [strong, weak]
+    assert ids[2:] == [i for i in every if i not in (strong, weak)]
+    assert res.ranked and res.rank_window == 2
+    assert res.quotes[0].score > res.quotes[1].score > 0
+    # Pages of one hit put together give the same list, across the window's edge too.
+    paged = [
+        h.id
+        for k in range(len(every) + 1)
+        for h in services.search.search(d.case, "border", kind="quotes", limit=1, offset=k).quotes
+    ]
+    assert paged == ids
+    # A window holding every match ranks them all.
+    monkeypatch.setattr(search_service, "RANK_WINDOW", 100)
+    res = services.search.search(d.case, "border", kind="quotes")
+    assert res.rank_window == 0 and {h.id for h in res.quotes} == set(every)
+
+
+@pytest.mark.parametrize("window", [100, 2])
+def test_a_name_ranks_text_matches_before_the_speakers_other_quotes(
+    services: Services, data: Data, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    from services.search import service as search_service
+
+    d = data
+    src = services.sources.add(d.case, title="Notes", text='H said: "Ilham Ahmed was right."')
+    t = services.sources.get_text(src.id)
+    mention = _quote(services, src.id, t, "Ilham Ahmed was right.", speaker_id=d.hevin)
+    monkeypatch.setattr(search_service, "RANK_CAP", 0)
+    monkeypatch.setattr(search_service, "RANK_WINDOW", window)
+    res = services.search.search(d.case, "ilham", kind="quotes")
+    ids = [h.id for h in res.quotes]
+    # The quote holding the word first (ranked), then hers newest first.
+    assert ids == [mention, d.q_nobody, d.q_water]
+    assert res.ranked and res.quotes[0].score > 0
+    assert res.rank_window == (2 if window == 2 else 0)
+    paged = [
+        h.id
+        for k in range(4)
+        for h in services.search.search(d.case, "ilham", kind="quotes", limit=1, offset=k).quotes
+    ]
+    assert paged == ids
+
+
 def test_group_by_speaker_and_by_source(services: Services, data: Data) -> None:
     d = data
     res = services.search.search(d.case, "said:2021..2022", kind="quotes", group_by="speaker")
@@ -539,6 +602,8 @@ def test_bad_arguments(services: Services, data: Data) -> None:
 
 PLAN_QUERIES = [
     "border",
+    "ilham",  # a speaker's name: her quotes, and quotes that hold the word
+    "abd*",
     "border OR water",
     "speaker:Abdi",
     "speaker:Abdi border",
@@ -558,8 +623,26 @@ PLAN_QUERIES = [
         {"RANK_CAP": 0, "RANK_FILTERED_CAP": 0},  # newest first, filters as sets
         {"RANK_CAP": 0, "FILTER_FIRST_CAP": 0, "SET_CAP": 0},  # filters by joining the table
         {"FILTER_FIRST_CAP": 1_000, "COUNT_CAP": 1},  # filtered rows looked up one by one
+        # The newest two ranked, the older ones after them (with a set, with a join).
+        {"RANK_CAP": 0, "RANK_FILTERED_CAP": 0, "RANK_WINDOW": 2},
+        {
+            "RANK_CAP": 0,
+            "RANK_FILTERED_CAP": 0,
+            "RANK_WINDOW": 2,
+            "FILTER_FIRST_CAP": 0,
+            "SET_CAP": 0,
+        },
+        {"FILTER_FIRST_CAP": 1_000, "COUNT_CAP": 1, "RANK_WINDOW": 2},
     ],
-    ids=["ranked", "newest-first-set", "join", "filter-first"],
+    ids=[
+        "ranked",
+        "newest-first-set",
+        "join",
+        "filter-first",
+        "window",
+        "window-join",
+        "window-filter-first",
+    ],
 )
 def test_every_plan_finds_the_same_rows(
     services: Services, data: Data, monkeypatch: pytest.MonkeyPatch, caps: dict[str, int]
