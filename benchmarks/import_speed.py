@@ -11,16 +11,18 @@ few pages), then in the same run:
 * import: ``ImportService.import_paths`` of the same files into a fresh store (SQLite file by
   default), with everything the import does (reading the file, SHA-256, duplicate check,
   normalisation, language detection, rows inserted per batch in one transaction, the search
-  index triggers included).
+  index triggers included). From 16 files on, the importer extracts in a second (reader)
+  process while it stores; the CPU figures count that process too (``RUSAGE_CHILDREN``).
 
-Prints files per second and the ratio import/floor (goal: at most 1.3). Results go in
-docs/performance.md under "## Importing files".
+Prints files per second and the ratio import/floor (goal: at most 1.3), for wall time and for
+CPU time. Results go in docs/performance.md under "## Importing files".
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -109,16 +111,26 @@ def build(folder: Path, pages: int, pdfs: int, pdf_pages: int) -> tuple[list[Pat
     return html_paths, pdf_paths
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished child processes (the reader process)."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + kids.ru_utime + kids.ru_stime
+
+
 class Clock:
-    """Wall and CPU seconds of this process since start (CPU time hides other jobs' load)."""
+    """Wall and CPU seconds since start (CPU time hides other jobs' load).
+
+    CPU time counts the importer's reader process too (it has ended when the import returns),
+    so work moved to that process is not hidden.
+    """
 
     def __init__(self) -> None:
         self.wall = time.perf_counter()
-        self.cpu = time.process_time()
+        self.cpu = _cpu()
 
     def read(self) -> tuple[float, float]:
         """(wall seconds, CPU seconds) since the clock started."""
-        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+        return time.perf_counter() - self.wall, _cpu() - self.cpu
 
 
 Times = tuple[float, float]

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import stat
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -33,11 +35,10 @@ from services.errors import (
     ImportFailedError,
     ValidationError,
 )
-from services.importers import EXTENSIONS, Extracted, Reader, read_any, reader_for
-from services.importers.lang import detect_language
+from services.importers import EXTENSIONS, Extracted, Reader, reader_for
+from services.importers.pool import Pending, ReaderProcess, read_file, will_fork
 from services.importers.text import read_plain_text
 from services.sources import check_metadata, validate_url
-from services.textnorm import normalise_text
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -55,6 +56,13 @@ __all__ = [
 MAX_FILE_BYTES = 100 * 1024 * 1024  # bytes; larger files are refused before reading
 BATCH_SECONDS = 1.0  # seconds; files stored in this time are committed together (one sync)
 BATCH_FILES = 200  # files committed together at most
+# From this many files on, a second process reads (extracts) files while this one stores the
+# ones already read. Forking it costs milliseconds; spawning a fresh interpreter (the window's
+# worker threads, macOS, Windows) costs about a second of loading libraries.
+READER_PROCESS_MIN_FILES = 16
+READER_PROCESS_MIN_FILES_SPAWN = 300
+READ_AHEAD_FILES = 32  # files read and sent to the reader process ahead of the one stored
+READ_AHEAD_BYTES = 64 * 1024 * 1024  # ... and at most this many bytes of them (one file at least)
 
 _KIND_BY_FORMAT = {
     "text": SourceKind.PLAIN_TEXT,
@@ -147,7 +155,7 @@ class _Tally:
         )
 
 
-def _fields(got: Extracted, text: str) -> dict[str, Any]:
+def _fields(got: Extracted, language: str) -> dict[str, Any]:
     """Source metadata from what a reader found (the URL only when it is a valid address)."""
     meta = dict(got.meta)
     url = got.url
@@ -166,7 +174,7 @@ def _fields(got: Extracted, text: str) -> dict[str, Any]:
         "url": url,
         "published_on": got.published_on,
         "retrieved_at": got.retrieved_at,
-        "language": detect_language(text),
+        "language": language,
         "meta": meta,
         "note": got.note,
     }
@@ -177,11 +185,6 @@ def _clip(value: str, limit: int) -> str:
     """``value`` cut to ``limit`` characters (the column's size), with an ellipsis if cut."""
     value = " ".join(value.split())
     return value if len(value) <= limit else value[: limit - 1] + "\u2026"
-
-
-def _file_modified(path: Path) -> str:
-    stamp = path.stat().st_mtime
-    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC).isoformat(timespec="seconds")
 
 
 class ImportService(Service):
@@ -216,14 +219,23 @@ class ImportService(Service):
             DuplicateError: the same bytes are already in this case.
         """
         path = Path(path)
-        data = _read_file(path)
+        data, modified = _read_file(path)
         with self._tx() as s:
-            result = self._import(s, case_id, path, data)
+            result = self._import(s, case_id, path, data, modified)
         assert result is not None  # without a batch, every file is stored at once
         return result
 
     def _import(
-        self, s: Session, case_id: int, path: Path, data: bytes, batch: _Batch | None = None
+        self,
+        s: Session,
+        case_id: int,
+        path: Path,
+        data: bytes,
+        modified: str,
+        batch: _Batch | None = None,
+        pending: Pending | None = None,
+        digest: str = "",
+        upcoming: Sequence[str] = (),
     ) -> ImportResult | None:
         """Check, read and store one file in the session ``s`` (the caller commits).
 
@@ -231,19 +243,29 @@ class ImportService(Service):
         file that fails part-way (an email's attachment) leaves nothing behind. With a
         ``batch``, a file without attachments is only checked and prepared here and its rows
         are inserted with the batch's others (:meth:`_Batch.flush`, before the commit, so the
-        search index is in step at commit); None is returned for it.
+        search index is in step at commit); None is returned for it. With ``pending``, the
+        file was sent to the reader process and its result is taken from there; ``digest`` is
+        the SHA-256 of ``data`` when already known, ``upcoming`` those of the next files (their
+        duplicate check is done in the same query).
         """
-        get_or_raise(s, Case, case_id)  # the batch keeps the case loaded: no query
-        digest = hashlib.sha256(data).hexdigest()
+        if batch is None:
+            get_or_raise(s, Case, case_id)
+        digest = digest or hashlib.sha256(data).hexdigest()
         if batch is not None and digest in batch.digests:
             batch.flush()  # the same bytes earlier in this batch: insert them, then look
         conn = s.connection()
-        file_id, here, elsewhere = _where(conn, case_id, digest)
+        if batch is not None:
+            file_id, here, elsewhere = batch.where(conn, digest, upcoming)
+        else:
+            file_id, here, elsewhere = _where(conn, case_id, digest)
         if here is not None:
+            if pending is not None:
+                pending.cancel()
             raise DuplicateError(
                 f"{path.name}: already in this case (source {here})", existing_id=here
             )
-        got = read_any(path, data)
+        read = pending.result() if pending is not None else read_file(path, data)
+        got, text = read.got, read.text
         notices: list[str] = []
         if elsewhere:
             cases = ", ".join(map(str, elsewhere))
@@ -253,9 +275,8 @@ class ImportService(Service):
             )
         if got.note and "file name says" in got.note:
             notices.append(f"{path.name}: {got.note.split('. ')[-1].strip()}")
-        text = normalise_text(got.text)
-        values = _fields(got, text)
-        values["meta"]["file_modified"] = _file_modified(path)
+        values = _fields(got, read.language)
+        values["meta"]["file_modified"] = modified
         title = _clip(got.title or path.name, 500)
         file = _File(data, digest, path.name, got.media_type, file_id)
         if batch is not None and not got.attachments:
@@ -264,6 +285,7 @@ class ImportService(Service):
             return None
         if batch is not None:
             batch.flush()  # attachments may repeat bytes of files waiting in the batch
+            batch.known.clear()  # rows are inserted now: looked-up duplicates may be stale
         with s.begin_nested():
             conn = s.connection()  # asking for it inside the block emits the SAVEPOINT
             src = _store_source(conn, case_id, title, text, got, file, values, None)
@@ -287,7 +309,8 @@ class ImportService(Service):
         if here is not None:
             raise DuplicateError(f"{name.name} is already in this case", existing_id=here)
         try:
-            got = read_any(name, att.data)
+            read = read_file(name, att.data)
+            got, text, language = read.got, read.text, read.language
             if got.attachments:
                 got = _without_nested(got)
         except ImportFailedError as exc:
@@ -299,8 +322,8 @@ class ImportService(Service):
                 media_type=att.media_type,
                 note=f"No text could be read from this attachment: {exc.message}",
             )
-        text = normalise_text(got.text)
-        values = _fields(got, text)
+            text, language = "", ""
+        values = _fields(got, language)
         values["meta"]["attachment_of"] = parent_id
         media_type = got.media_type or att.media_type or "application/octet-stream"
         file = _File(att.data, digest, name.name, media_type, file_id)
@@ -321,16 +344,31 @@ class ImportService(Service):
         summary = _Tally()
         files = _expand(paths)
         batch = _Batch(self.sessions, summary, case_id)
+        reader = ReaderProcess() if _use_reader_process(len(files)) else None
+        queue = _ReadAhead(files, reader)
         try:
-            for i, path in enumerate(files):
+            for i in range(len(files)):
                 if progress.cancelled():
                     summary.cancelled = True
                     break
-                progress.report(i / max(len(files), 1), path.name)
+                item = queue.next()
+                path = item.path
+                progress.report(i / len(files), path.name)
                 try:
-                    data = _read_file(path)
-                    store = partial(self._import, case_id=case_id, path=path, data=data)
-                    result = batch.run(partial(store, batch=batch))
+                    if item.error is not None:
+                        raise item.error
+                    store = partial(
+                        self._import,
+                        case_id=case_id,
+                        path=path,
+                        data=item.data,
+                        modified=item.modified,
+                        batch=batch,
+                        pending=item.pending,
+                        digest=item.digest,
+                        upcoming=queue.digests(),
+                    )
+                    result = batch.run(store)
                 except DuplicateError as exc:
                     summary.duplicates.append((str(path), exc.message))
                 except DomainError as exc:
@@ -338,10 +376,14 @@ class ImportService(Service):
                 else:
                     if result is not None:
                         batch.done(str(path), result)
+                finally:
+                    queue.done(item)
                 batch.commit_if_due()
             batch.commit()
         finally:
             batch.release()
+            if reader is not None:
+                reader.close()
         progress.report(1.0, "done")
         return summary.freeze()
 
@@ -352,14 +394,20 @@ class ImportService(Service):
         return self.import_files(case_id, paths, progress)
 
 
-def _read_file(path: Path) -> bytes:
-    """The bytes of ``path``, refusing missing, empty and too large files before reading."""
+def _read_file(path: Path) -> tuple[bytes, str]:
+    """The bytes of ``path`` and when it was last modified (ISO 8601, UTC).
+
+    Missing, empty and too large files are refused before reading.
+    """
     try:
-        if not path.is_file():
-            raise ImportFailedError(f"{path}: no such file")
-        size = path.stat().st_size
+        st = path.stat()
+    except FileNotFoundError:
+        raise ImportFailedError(f"{path}: no such file") from None
     except OSError as exc:
         raise ImportFailedError(f"{path}: cannot read the file ({exc.strerror})") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise ImportFailedError(f"{path}: no such file")
+    size = st.st_size
     if size == 0:
         raise ImportFailedError(f"{path.name}: the file is empty")
     if size > MAX_FILE_BYTES:
@@ -368,26 +416,105 @@ def _read_file(path: Path) -> bytes:
             f"{MAX_FILE_BYTES // (1024 * 1024)} MB limit"
         )
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except OSError as exc:
         raise ImportFailedError(f"{path.name}: cannot read the file ({exc.strerror})") from exc
+    modified = dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC).isoformat(timespec="seconds")
+    return data, modified
+
+
+def _use_reader_process(files: int) -> bool:
+    """Whether ``files`` files are worth a reader process (see READER_PROCESS_MIN_FILES)."""
+    return files >= (READER_PROCESS_MIN_FILES if will_fork() else READER_PROCESS_MIN_FILES_SPAWN)
+
+
+@dataclass
+class _Next:
+    """A file read from disk: its bytes (or why they cannot be read), its pending extraction."""
+
+    path: Path
+    data: bytes = b""
+    modified: str = ""
+    error: DomainError | None = None
+    pending: Pending | None = None
+    digest: str = ""
+
+
+class _ReadAhead:
+    """Files read from disk in order.
+
+    With a reader process, a few are read ahead of the one being stored, so the reader extracts
+    them while this process stores the one before.
+    """
+
+    def __init__(self, files: list[Path], reader: ReaderProcess | None) -> None:
+        self.files = deque(files)
+        self.reader = reader
+        self.queue: deque[_Next] = deque()
+        self.bytes = 0
+
+    def _load(self, path: Path) -> _Next:
+        try:
+            data, modified = _read_file(path)
+        except DomainError as exc:
+            return _Next(path, error=exc)
+        self.bytes += len(data)
+        digest = hashlib.sha256(data).hexdigest()
+        pending = self.reader.submit(path, digest) if self.reader is not None else None
+        return _Next(path, data, modified, None, pending, digest)
+
+    def digests(self) -> list[str]:
+        """SHA-256 of the files read ahead (and not yet taken)."""
+        return [item.digest for item in self.queue if item.digest]
+
+    def next(self) -> _Next:
+        """The next file (it must exist), after topping up the files read ahead."""
+        if self.reader is not None:
+            while (
+                self.files
+                and len(self.queue) < READ_AHEAD_FILES
+                and (not self.queue or self.bytes < READ_AHEAD_BYTES)
+            ):
+                self.queue.append(self._load(self.files.popleft()))
+        if not self.queue:
+            self.queue.append(self._load(self.files.popleft()))
+        return self.queue.popleft()
+
+    def done(self, item: _Next) -> None:
+        """Forget a file taken with :meth:`next` (stored, duplicate or failed)."""
+        self.bytes -= len(item.data)
 
 
 _FILES = cast(Table, SourceFile.__table__)
 _SOURCES = cast(Table, Source.__table__)
+_CASES = cast(Table, Case.__table__)
 _WHERE = (
     select(_FILES.c.id, _SOURCES.c.id, _SOURCES.c.case_id)
     .select_from(_FILES.outerjoin(_SOURCES, _SOURCES.c.file_id == _FILES.c.id))
     .where(_FILES.c.sha256 == bindparam("sha256"))
     .order_by(_SOURCES.c.id)
 )
+_WHERE_MANY = (
+    select(_FILES.c.sha256, _FILES.c.id, _SOURCES.c.id, _SOURCES.c.case_id)
+    .select_from(_FILES.outerjoin(_SOURCES, _SOURCES.c.file_id == _FILES.c.id))
+    .where(_FILES.c.sha256.in_(bindparam("digests", expanding=True)))
+    .order_by(_SOURCES.c.id)
+)
+_CASE_EXISTS = select(_CASES.c.id).where(_CASES.c.id == bindparam("case_id"))
 _INSERT_FILE = insert(_FILES)
 _INSERT_SOURCE = insert(_SOURCES)
 
 
 def _where(conn: Connection, case_id: int, sha256: str) -> tuple[int | None, int | None, list[int]]:
     """Where these bytes already are: (stored file id, source id in this case, other cases)."""
-    rows = conn.execute(_WHERE, {"sha256": sha256}).all()
+    return _placed(conn.execute(_WHERE, {"sha256": sha256}).all(), case_id)
+
+
+_Where = tuple[int | None, int | None, list[int]]
+
+
+def _placed(rows: Sequence[Any], case_id: int) -> _Where:
+    """:func:`_where`'s answer from its rows (file id, source id, case id)."""
     if not rows:
         return None, None, []
     here = next((sid for _fid, sid, cid in rows if cid == case_id), None)
@@ -546,14 +673,15 @@ class _Batch:
         self.sessions = sessions
         self.summary = summary
         self.case_id = case_id
-        # Held so that the session's identity map keeps the case: without a reference it is
-        # garbage-collected and loaded again for every file.
-        self.case: Case | None = None
         self.session: Session | None = None
+        self.case_checked = False  # the case exists (checked in the current transaction)
         self.started = 0.0
         self.pending: list[tuple[str, ImportResult]] = []
         self.deferred: list[_Deferred] = []
         self.digests: set[str] = set()
+        # Where bytes already are (see _where), looked up in this transaction for several files
+        # at once; cleared whenever rows are inserted.
+        self.known: dict[str, list[tuple[int, int | None, int | None]]] = {}
         # One connection for the whole import: an SQLite store has no connection pool, and
         # opening a connection per batch, then closing it (a WAL checkpoint when it is the
         # last one), cost about 0.1 ms a file.
@@ -565,10 +693,14 @@ class _Batch:
         if self.session is None:
             self.session = self.sessions(bind=self.conn) if self.conn else self.sessions()
             self.session.begin()
-            self.case = self.session.get(Case, self.case_id)
             self.started = time.monotonic()
+            self.case_checked = False
         s = self.session
         try:
+            if not self.case_checked:  # once per transaction, without loading the case
+                if s.execute(_CASE_EXISTS, {"case_id": self.case_id}).first() is None:
+                    get_or_raise(s, Case, self.case_id)  # raises the usual "not found"
+                self.case_checked = True
             return store(s)
         except DomainError:
             raise
@@ -576,6 +708,16 @@ class _Batch:
             if not _usable(s):  # the whole batch is lost: report its files as failed
                 self._abandon(_first_line(exc))
             raise ImportFailedError(f"the store refused the file: {_first_line(exc)}") from exc
+
+    def where(self, conn: Connection, digest: str, upcoming: Sequence[str]) -> _Where:
+        """:func:`_where` for ``digest``, looking up the ``upcoming`` files' in the same query."""
+        if digest not in self.known:
+            wanted = [digest, *(d for d in upcoming if d not in self.known)]
+            for d in wanted:
+                self.known[d] = []
+            for sha, *row in conn.execute(_WHERE_MANY, {"digests": wanted}):
+                self.known[sha].append(tuple(row))
+        return _placed(self.known.pop(digest), self.case_id)
 
     def done(self, path: str, result: ImportResult) -> None:
         """Remember a stored file until its batch is committed."""
@@ -590,6 +732,7 @@ class _Batch:
         """Insert the deferred rows (files then sources, one multi-row INSERT each)."""
         items, self.deferred = self.deferred, []
         self.digests.clear()
+        self.known.clear()
         if not items or self.session is None:
             return
         s = self.session
@@ -661,9 +804,9 @@ class _Batch:
         if self.session is not None:
             self.session.close()
             self.session = None
-            self.case = None
         self.deferred.clear()
         self.digests.clear()
+        self.known.clear()
 
     def release(self) -> None:
         """Close the batch and give back the import's connection."""
