@@ -104,3 +104,35 @@ def test_a_failed_file_in_the_window_names_the_file_and_the_reason(
     assert "broken.pdf: the PDF is damaged or truncated and cannot be read" in text
     assert "Traceback" not in text
     assert sqlite_services.sources.count(demo.id) == before
+
+
+def test_showing_an_imported_web_page_fetches_nothing(
+    window: MainWindow,
+    sqlite_services: Services,
+    demo: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The page names a remote stylesheet, script and tracking pixel: the reader shows the
+    # stored text only, so nothing is fetched at display either.
+    import socket
+
+    attempts: list[object] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        attempts.append(args)
+        raise OSError("network use while showing a source")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    page = write(tmp_path, "tracked.html", web_page("Tracked page"))
+    src = ImportService(sqlite_services.store.sessions).import_file(demo.id, page)
+    window.refresh()
+    window.select_item("source", src.id)
+    shown = window.reader.text_edit.toPlainText()
+    assert "No deal was signed behind closed doors" in shown
+    assert "tracker.invalid" not in shown
+    doc = window.reader.text_edit.document().toHtml()
+    assert "<img" not in doc and "tracker.invalid" not in doc
+    assert attempts == []
