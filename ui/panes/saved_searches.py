@@ -13,9 +13,7 @@ matching, so ``deir ezzor`` marks “Deir Ezzor” and a harakat-free Arabic wor
 
 from __future__ import annotations
 
-import ctypes
 import re
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -516,28 +514,6 @@ class SavedSearchesPane(QWidget):
         return True
 
 
-def _void_calls_drop_none() -> bool:
-    """Whether this PySide6 build drops a reference to None on each call of a void method.
-
-    PySide6 6.12.0 (abi3 wheel) on CPython 3.11 does: ``QColor().setRed(1)`` run 5,000 times
-    in a row ends the process with "none_dealloc: deallocating None". Python 3.12 made None
-    immortal, where this is harmless.
-    """
-    fmt = QTextCharFormat()
-    before = sys.getrefcount(None)
-    for _ in range(_PROBE_CALLS):
-        fmt.setFontUnderline(True)
-    return sys.getrefcount(None) < before
-
-
-def _give_back_none(n: int) -> None:
-    """Add the ``n`` references to None that as many void calls dropped (see above)."""
-    # ob_refcnt is the object's first field on CPython; only reached when the probe above
-    # saw references go missing, so on a CPython where None is not immortal.
-    ctypes.c_ssize_t.from_address(id(None)).value += n
-
-
-_PROBE_CALLS = 8  # void calls made to see whether they drop references to None
 _WIDE = re.compile("[\U00010000-\U0010ffff]")  # characters Qt counts as two positions
 
 
@@ -552,8 +528,6 @@ class SearchHighlighter(QSyntaxHighlighter):
         query: The search whose matches are marked ("" for none).
     """
 
-    _drops_none: bool | None = None
-
     def __init__(self, editor: QPlainTextEdit) -> None:
         # The editor is the parent; no Python reference to it is kept, for a reference cycle
         # between a Qt parent and its child crashes when the collector breaks it.
@@ -561,10 +535,6 @@ class SearchHighlighter(QSyntaxHighlighter):
         self._pattern: Any = None
         self._format: QTextCharFormat | None = None
         self.query = ""
-        if SearchHighlighter._drops_none is None:
-            SearchHighlighter._drops_none = _void_calls_drop_none()
-            if SearchHighlighter._drops_none:
-                _give_back_none(_PROBE_CALLS)
         editor.installEventFilter(self)
 
     def set_query(self, query: str) -> None:
@@ -627,8 +597,6 @@ class SearchHighlighter(QSyntaxHighlighter):
             to_qt = OffsetMap(text).to_qt
             for start, end in spans:
                 self.setFormat(to_qt(start), to_qt(end) - to_qt(start), fmt)
-        if self._drops_none:
-            _give_back_none(len(spans))
 
     def marked(self) -> list[str]:
         """The marked words of the document, in order (what the reader shows highlighted)."""
