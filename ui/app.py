@@ -155,10 +155,13 @@ def open_window(db: str | None = None, settings_path: str | None = None) -> Any:
     from ui.settings import WindowSettings, make_settings
     from ui.workers import run_task
 
-    # The backup made on opening (when the store changed since the last one) runs after the
-    # window is up, so a big store does not delay the first picture.
+    # The backup made on opening (when the store changed since the last one) and the
+    # background reads of the case start once the window has painted, so that neither delays
+    # the first picture nor competes with it for the processor.
     services = Services.open(db, auto_backup=False)
-    window = MainWindow(services, WindowSettings(make_settings(settings_path)))
+    window = MainWindow(
+        services, WindowSettings(make_settings(settings_path)), defer_background=True
+    )
     install_excepthook(window.show_error)
     window.show()
 
@@ -170,7 +173,9 @@ def open_window(db: str | None = None, settings_path: str | None = None) -> Any:
         if not window.closing:
             window.show_error(f"The automatic backup failed: {exc}")
 
-    run_task(services.backups.start_automatic, backed_up, backup_failed, write=True)
+    window.run_after_first_paint(
+        lambda: run_task(services.backups.start_automatic, backed_up, backup_failed, write=True)
+    )
     return window
 
 

@@ -120,8 +120,18 @@ class MainWindow(QMainWindow):
     case_opened = Signal(int)
     search_finished = Signal()
 
-    def __init__(self, services: Services, settings: WindowSettings) -> None:
+    def __init__(
+        self, services: Services, settings: WindowSettings, *, defer_background: bool = False
+    ) -> None:
+        """Build the window and open the last case.
+
+        ``defer_background``: start the background reads of the first case (completions,
+        counts) only once the window has painted, so they do not slow the first picture
+        (``python main.py``; tests build the window without it, workers then run at once).
+        """
         super().__init__()
+        # Work waiting for the first paint (None once painted, or when nothing is deferred).
+        self._after_paint: list[Callable[[], Any]] | None = [] if defer_background else None
         self.svc = services
         self.settings = settings
         self.case_id: int | None = None
@@ -472,6 +482,26 @@ class MainWindow(QMainWindow):
         """Whether the window is closing (late task results are then dropped)."""
         return self._closing
 
+    def run_after_first_paint(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` once the window has painted (now if it has, or if nothing is deferred)."""
+        if self._after_paint is None:
+            fn()
+        else:
+            self._after_paint.append(fn)
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802
+        """After the first paint, start the work that was waiting for it."""
+        super().paintEvent(event)
+        if self._after_paint is not None:
+            pending, self._after_paint = self._after_paint, None
+            if pending:
+                QTimer.singleShot(0, lambda: self._run_pending(pending))
+
+    def _run_pending(self, pending: list[Callable[[], Any]]) -> None:
+        if not self._closing:
+            for fn in pending:
+                fn()
+
     # --- Messages
 
     def show_error(self, text: str) -> None:
@@ -526,8 +556,8 @@ class MainWindow(QMainWindow):
         self.editor.show_nothing()
         self.settings.save_case(case_id)
         self._apply_filters({})
-        self._refresh_completions()
-        self._update_counts()
+        self.run_after_first_paint(self._refresh_completions)
+        self.run_after_first_paint(self._update_counts)
         run_task(lambda: self.svc.changes.reset(case_id))
         self.case_opened.emit(case_id)
 

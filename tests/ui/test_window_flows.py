@@ -751,10 +751,16 @@ def test_python_main_opens_the_window_then_backs_up(
         qtbot.addWidget(w)
         assert w.isVisible() and w.case_id == case.id
         assert w.quotes.model.rowCount() > 0
-        # The backup on opening ran on the write worker (synchronous in tests), then the
-        # status bar said when.
-        assert w.backup_label.text().startswith("Last backup")
+        # The backup and the background reads wait for the first picture of the window...
+        assert w.svc.backups.last_backup() is None
+        assert w.count_label.text() == ""
+        w.repaint()
+        # ...then the backup runs on the write worker (synchronous in tests), the status bar
+        # says when, and the counts and completions are filled.
+        qtbot.waitUntil(lambda: w.backup_label.text().startswith("Last backup"), timeout=10000)
         assert w.svc.backups.last_backup() is not None
+        assert "quotes" in w.count_label.text()
+        assert "Mazloum Abdi" in w.editor._name_model.stringList()
         w.close()
         w.svc.close()
     finally:

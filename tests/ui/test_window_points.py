@@ -1,0 +1,222 @@
+"""The window's remaining points driven as a user would: the timeline (zoom with the wheel and
+keys, click to select, filtered by the selection), the cards, the case switcher and files
+dragged onto the window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from models.dates import PartialDate
+from services.container import Services
+from ui.main_window import MainWindow
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
+
+def _person(svc: Services, case_id: int, name: str) -> Any:
+    p = svc.people.find(case_id, name)
+    assert p is not None
+    return p
+
+
+def _wheel(widget: Any, up: bool, modifiers: Qt.KeyboardModifier) -> None:
+    pos = QPointF(widget.width() / 2, widget.height() / 2)
+    delta = QPoint(0, 120 if up else -120)
+    ev = QWheelEvent(
+        pos,
+        widget.mapToGlobal(pos),
+        QPoint(0, 0),
+        delta,
+        Qt.MouseButton.NoButton,
+        modifiers,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, ev)
+
+
+def _show_timeline(window: MainWindow) -> Any:
+    window.focus_pane("event")
+    window.events_tabs.setCurrentWidget(window.timeline)
+    return window.timeline
+
+
+# --- The timeline
+
+
+def test_timeline_zooms_with_ctrl_wheel_and_plus_minus_keys(qtbot: Any, window: MainWindow) -> None:
+    timeline = _show_timeline(window)
+    start = timeline.zoom
+    _wheel(timeline.viewport(), True, Qt.KeyboardModifier.ControlModifier)
+    assert timeline.zoom == pytest.approx(start * 1.25)
+    assert timeline.transform().m11() == pytest.approx(start * 1.25)  # the axis is stretched
+    _wheel(timeline.viewport(), False, Qt.KeyboardModifier.ControlModifier)
+    assert timeline.zoom == pytest.approx(start)
+    _wheel(timeline.viewport(), True, Qt.KeyboardModifier.NoModifier)  # plain wheel scrolls
+    assert timeline.zoom == pytest.approx(start)
+    timeline.setFocus()
+    qtbot.keyClicks(timeline, "++")
+    assert timeline.zoom == pytest.approx(start * 1.25 * 1.25)
+    qtbot.keyClicks(timeline, "-")
+    assert timeline.zoom == pytest.approx(start * 1.25)
+
+
+def test_clicking_an_event_on_the_timeline_selects_it_and_links_the_panes(
+    qtbot: Any, window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    svc = sqlite_services
+    timeline = _show_timeline(window)
+    event = next(e for e in svc.events.list(demo.id) if e.title.startswith("SDF captures"))
+    item = timeline.items_by_event[event.id]
+    timeline.centerOn(item)
+    pos = timeline.mapFromScene(item.sceneBoundingRect().center())
+    assert timeline.itemAt(pos) is item
+    qtbot.mouseClick(timeline.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert window.focus == ("event", event.id)
+    shown = [window.quotes.id_at(r) for r in range(window.quotes.proxy.rowCount())]
+    assert shown == sorted(event.quote_ids)
+
+
+def test_timeline_shows_only_the_events_of_the_selected_source_then_all_again(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    svc = sqlite_services
+    svc.events.create(demo.id, "Talks in March", date=PartialDate.parse("2021-03"))  # no source
+    window.refresh()
+    everything = {e.id for e in svc.events.list(demo.id) if e.date is not None}
+    assert set(window.timeline.items_by_event) == everything
+    source = next(s for s in svc.sources.list(demo.id) if svc.events.list(demo.id, source_id=s.id))
+    linked = {e.id for e in svc.events.list(demo.id, source_id=source.id) if e.date is not None}
+    assert linked and linked != everything
+    window.select_item("source", source.id)
+    assert set(window.timeline.items_by_event) == linked
+    window.act_show_all.trigger()
+    assert set(window.timeline.items_by_event) == everything
+
+
+def test_timeline_draws_each_event_as_long_as_its_precision(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    from models.dates import Precision
+    from ui.timeline_view import DAY_WIDTH
+
+    svc = sqlite_services
+    month = svc.events.create(demo.id, "Talks in March", date=PartialDate.parse("2021-03"))
+    day = svc.events.create(demo.id, "Talks resume", date=PartialDate.parse("2021-03-15"))
+    window.refresh()
+    items = window.timeline.items_by_event
+    assert svc.events.get(month.id).date.precision is Precision.MONTH
+    # March is 31 days wide; a day is a point the size of one day or less.
+    assert items[month.id].rect().width() == pytest.approx(31 * DAY_WIDTH)
+    assert items[day.id].rect().width() <= DAY_WIDTH
+    # The day's point sits inside the month's range.
+    assert items[month.id].rect().left() < items[day.id].rect().center().x()
+    assert items[day.id].rect().center().x() < items[month.id].rect().right()
+
+
+# --- Cards
+
+
+def test_person_card_counts_their_quotes_events_and_sources(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    svc = sqlite_services
+    person = _person(svc, demo.id, "Mazloum Abdi")
+    window.select_item("person", person.id)
+    quotes = svc.quotes.count(demo.id, speaker_id=person.id)
+    sources = len({q.source_id for q in svc.quotes.list(demo.id, speaker_id=person.id)})
+    events = len([e for e in svc.events.list(demo.id) if person.id in e.person_ids])
+    html = window.card.label.text()
+    assert quotes > 0
+    assert f"<b>{quotes}</b> quotes · <b>{events}</b> events · <b>{sources}</b> sources" in html
+    for alias in svc.people.get(person.id).aliases:
+        assert alias in html
+
+
+def test_place_card_shows_its_spellings_and_every_event_there(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    svc = sqlite_services
+    event = next(e for e in svc.events.list(demo.id) if e.place_id is not None)
+    place = svc.places.get(event.place_id)
+    there = svc.events.list(demo.id, place_id=place.id)
+    window.select_item("event", event.id)
+    html = window.card.label.text()
+    assert place.name in html
+    assert place.aliases and all(a in html for a in place.aliases)
+    assert f"<b>Events</b> ({len(there)})" in html
+    for e in there:
+        assert e.title in html
+
+
+# --- Case switcher
+
+
+def test_the_case_switcher_opens_the_chosen_case(
+    qtbot: Any, window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    other = sqlite_services.cases.create("Raqqa, 2017")
+    window.reload_cases()
+    combo = window.case_combo
+    idx = combo.findData(other.id)
+    assert idx >= 0
+    with qtbot.waitSignal(window.case_opened, timeout=5000) as opened:
+        combo.setCurrentIndex(idx)
+        combo.activated.emit(idx)  # what choosing an entry in the list sends
+    assert opened.args == [other.id]
+    assert window.case_id == other.id
+    assert window.quotes.proxy.rowCount() == 0  # the new case is empty
+    assert "Raqqa, 2017" in window.windowTitle()
+    combo.activated.emit(combo.findData(demo.id))
+    assert window.case_id == demo.id and window.quotes.proxy.rowCount() > 0
+
+
+# --- Files dragged onto the window
+
+
+def test_files_dragged_onto_the_window_are_accepted_and_imported(
+    window: MainWindow, sqlite_services: Services, demo: Any, tmp_path: Path
+) -> None:
+    f = tmp_path / "call_with_the_mayor.txt"
+    f.write_text("The mayor said the bridge would reopen.\n", encoding="utf-8")
+    md = QMimeData()
+    md.setUrls([QUrl.fromLocalFile(str(f))])
+    pos = QPointF(window.width() / 2, window.height() / 2)
+    enter = QDragEnterEvent(
+        pos,
+        Qt.DropAction.CopyAction,
+        md,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        pos, Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(window, drop)
+    assert drop.isAccepted()
+    titles = [s.title for s in sqlite_services.sources.list(demo.id)]
+    assert "call with the mayor" in titles
+    assert "Imported 1 file." in window.message_bar.label.text()
+
+    # Something that is not a file (a quote dragged from a pane) is not an import.
+    text = QMimeData()
+    text.setText("just words")
+    enter = QDragEnterEvent(
+        pos,
+        Qt.DropAction.CopyAction,
+        text,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    enter.setAccepted(False)
+    window.dragEnterEvent(enter)
+    assert not enter.isAccepted()
