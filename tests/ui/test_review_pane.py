@@ -334,6 +334,50 @@ def test_extraction_failure_is_shown_not_raised(qtbot: Any, env: SimpleNamespace
     assert env.pane.model.rowCount() == 0
 
 
+def test_extraction_runs_off_the_gui_thread_with_a_busy_bar_and_cancel(
+    qtbot: Any, env: SimpleNamespace
+) -> None:
+    import threading
+
+    from ui import workers
+
+    gate = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def slow(source_id: int) -> Any:
+        threads.append(threading.current_thread())
+        gate.wait(10)
+        return make_extraction(source_id)
+
+    workers.use_synchronous_pools(False)  # real threads for this test
+    try:
+        pane = env.pane
+        pane.extractor = slow
+        pane.set_source(env.source_id)
+        # The GUI thread is free while the extraction runs: the busy bar and Cancel show.
+        qtbot.waitUntil(lambda: bool(threads), timeout=10000)
+        assert threads[0] is not threading.main_thread()
+        assert pane.busy and pane.progress.isVisible() and pane.cancel_button.isVisible()
+        click(qtbot, pane.cancel_button)
+        assert not pane.busy and not pane.cancel_button.isVisible()
+        assert "Stopped" in pane.caption.text()
+        gate.set()  # the extraction finishes after the cancel: its result is dropped
+        workers.read_pool().waitForDone(10000)
+        qtbot.wait(50)  # let its queued result reach the GUI thread
+        assert pane.model.rowCount() == 0 and "Stopped" in pane.caption.text()
+
+        # Not cancelled: the suggestions come and the bar goes.
+        threads.clear()
+        with qtbot.waitSignal(pane.suggestions_shown, timeout=10000):
+            pane.set_source(env.source_id)
+        assert threads and threads[0] is not threading.main_thread()
+        assert pane.model.rowCount() > 0 and not pane.busy
+    finally:
+        gate.set()
+        workers.read_pool().waitForDone(10000)
+        workers.use_synchronous_pools(True)
+
+
 def test_a_refused_acceptance_changes_nothing(qtbot: Any, env: SimpleNamespace) -> None:
     env.pane.extractor = lambda sid: make_extraction(sid, q1_text="words not in the text")
     suggest(qtbot, env)

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -294,6 +295,16 @@ class ReviewPane(QWidget):
         self.setObjectName("reviewPane")
         self.caption = QLabel("<i>Open a source and choose Source › Suggest quotes…</i>")
         self.caption.setWordWrap(True)
+        # While the extraction runs on its worker: a busy bar and a Cancel button.
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QPushButton("&Cancel")
+        self.cancel_button.setToolTip("Stop waiting for the suggestions")
+        self.cancel_button.clicked.connect(self.cancel)
+        busy_row = QHBoxLayout()
+        busy_row.addWidget(self.progress, 1)
+        busy_row.addWidget(self.cancel_button)
         self.model = ProposalListModel(self)
         self.view = QListView()
         self.view.setObjectName("proposalsView")
@@ -345,9 +356,11 @@ class ReviewPane(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.caption)
+        lay.addLayout(busy_row)
         lay.addWidget(self.view, 1)
         lay.addLayout(edit_row)
         lay.addLayout(buttons)
+        self._set_busy(False)
         self._update_buttons()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
@@ -377,6 +390,7 @@ class ReviewPane(QWidget):
         self._seq += 1
         seq = self._seq
         self.caption.setText("Reading the source for quotes, people, places and dates…")
+        self._set_busy(True)
         svc, extractor = self.svc, self.extractor
 
         def task() -> tuple[Extraction, Any, str, frozenset[str]]:
@@ -390,16 +404,38 @@ class ReviewPane(QWidget):
 
         def done(result: tuple[Extraction, Any, str, frozenset[str]]) -> None:
             if seq == self._seq:
+                self._set_busy(False)
                 self._show(*result)
 
         def failed(exc: BaseException) -> None:
             if seq != self._seq:
                 return
+            self._set_busy(False)
             msg = exc.message if isinstance(exc, DomainError) else f"could not suggest: {exc}"
             self.caption.setText(f"<span style='color:#b00020'>{msg}</span>")
             self.failed.emit(msg)
 
         run_task(task, done, failed)
+
+    def cancel(self) -> None:
+        """Stop waiting for the running extraction: its suggestions, when they come, are dropped.
+
+        The list keeps what it showed before; nothing entered the case.
+        """
+        if not self.busy:
+            return
+        self._seq += 1
+        self._set_busy(False)
+        self.caption.setText("Stopped: no new suggestions. Choose Source › Suggest quotes… again.")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+
+    @property
+    def busy(self) -> bool:
+        """Whether an extraction is running and its suggestions are awaited."""
+        return not self.progress.isHidden()
 
     def _show(self, x: Extraction, source: Any, text: str, saved: frozenset[str]) -> None:
         self._clear_paint()
