@@ -11,8 +11,11 @@ few pages), then in the same run:
 * import: ``ImportService.import_paths`` of the same files into a fresh store (SQLite file by
   default), with everything the import does (reading the file, SHA-256, duplicate check,
   normalisation, language detection, rows inserted per batch in one transaction, the search
-  index triggers included). From 16 files on, the importer extracts in a second (reader)
-  process while it stores; the CPU figures count that process too (``RUSAGE_CHILDREN``).
+  index triggers included), twice: with a reader process extracting while the importer stores
+  (the CPU figures count that process too, ``RUSAGE_CHILDREN``), and in one process. Which one
+  the importer uses by itself depends on the cores (``READER_PROCESS_MIN_CORES``); both are
+  measured whatever the machine, the two orders alternating from round to round, each into a
+  store of its own.
 
 Prints files per second and the ratio import/floor (goal: at most 1.3), for wall time and for
 CPU time. Results go in docs/performance.md under "## Importing files".
@@ -155,49 +158,34 @@ def floor(html: list[Path], pdfs: list[Path]) -> tuple[Times, Times]:
     return t_html, clock.read()
 
 
-def store_only(db: str, files: list[Path]) -> Times:
-    """Seconds to store already-extracted files through ``SourceService.add`` (the ORM path).
+def _children_cpu() -> float:
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return kids.ru_utime + kids.ru_stime
 
-    The importer no longer uses this path (it inserts with Core, many rows at a time); the
-    figure shows what the ORM path costs, for comparison.
+
+def run_import(db: str, files: list[Path], reader: bool = True) -> tuple[Times, float]:
+    """((wall, CPU) seconds to import ``files`` into a new case of ``db``, reader CPU seconds).
+
+    ``reader=True`` makes the importer use a reader process whatever the number of cores;
+    ``reader=False`` imports in this process alone.
     """
-    from services.importers import read_any
-    from services.sources import NewFile
+    import services.imports as imports
 
-    done = [(p, read_any(p, p.read_bytes()), p.read_bytes()) for p in files]
     svc = Services.open(db, auto_backup=False)
-    try:
-        case = svc.cases.create(f"Store only {time.time()}")
-        clock = Clock()
-        with svc.store.sessions.begin() as s:
-            for path, got, data in done:
-                with s.begin_nested():
-                    svc.sources.add(
-                        case.id,
-                        title=got.title,
-                        text=got.text,
-                        kind=got.kind,
-                        file=NewFile(data + b"\n", path.name, got.media_type),
-                        page_starts=got.page_starts,
-                        session=s,
-                    )
-        return clock.read()
-    finally:
-        svc.close()
-
-
-def run_import(db: str, files: list[Path]) -> Times:
-    """Seconds to import ``files`` into a new case of the store ``db``."""
-    svc = Services.open(db, auto_backup=False)
+    saved = imports.READER_PROCESS_MIN_FILES, imports.READER_PROCESS_MIN_CORES
+    imports.READER_PROCESS_MIN_FILES = 16 if reader else 10**9
+    imports.READER_PROCESS_MIN_CORES = 1
     try:
         case = svc.cases.create(f"Benchmark {time.time()}")
+        kids = _children_cpu()
         clock = Clock()
         summary = svc.imports.import_paths(case.id, files)
         took = clock.read()
         assert not summary.failed, summary.failed[:3]
         assert len(summary.imported) == len(files), (len(summary.imported), len(files))
-        return took
+        return took, _children_cpu() - kids
     finally:
+        imports.READER_PROCESS_MIN_FILES, imports.READER_PROCESS_MIN_CORES = saved
         svc.close()
 
 
@@ -228,55 +216,75 @@ def main() -> int:
         best: dict[str, Times] = {}
         # Per-round ratios: the floor and the import of one round ran side by side, under the
         # same load, so their ratio is steadier than a ratio of two best times.
-        ratios: dict[str, list[float]] = {"html": [], "pdf": []}
+        ratios: dict[str, list[float]] = {k: [] for k in ("html", "pdf", "one html", "one pdf")}
 
         def keep(key: str, value: Times) -> Times:
             old = best.get(key, (float("inf"), float("inf")))
             best[key] = (min(old[0], value[0]), min(old[1], value[1]))
             return value
 
+        reader_cpu: dict[str, list[float]] = {"html": [], "pdf": []}
         for r in range(args.rounds):
             fh, fp = floor(html, pdfs)
             keep("floor html", fh)
             keep("floor pdf", fp)
-            db = args.db or str(folder / f"bench-{r}.db")
-            ih, ip = (
-                keep("import html", run_import(db, html)),
-                keep("import pdf", run_import(db, pdfs)),
-            )
-            sh, sp = (
-                keep("store html", store_only(db, html)),
-                keep("store pdf", store_only(db, pdfs)),
-            )
+            measured: dict[bool, tuple[tuple[Times, float], tuple[Times, float]]] = {}
+            for reader in (True, False) if r % 2 == 0 else (False, True):
+                db = args.db or str(folder / f"bench-{r}-{int(reader)}.db")
+                measured[reader] = run_import(db, html, reader), run_import(db, pdfs, reader)
+            (ih, rh), (ip, rp) = measured[True]
+            (oh, _), (op, _) = measured[False]
+            keep("import html", ih)
+            keep("import pdf", ip)
+            keep("one html", oh)
+            keep("one pdf", op)
+            reader_cpu["html"].append(rh)
+            reader_cpu["pdf"].append(rp)
             ratios["html"].append(ih[1] / fh[1])
             ratios["pdf"].append(ip[1] / fp[1])
+            ratios["one html"].append(oh[1] / fh[1])
+            ratios["one pdf"].append(op[1] / fp[1])
             print(
                 f"round {r + 1} (wall/CPU s): floor {fh[0]:.2f}/{fh[1]:.2f}"
                 f" + {fp[0]:.2f}/{fp[1]:.2f}"
-                f", import {ih[0]:.2f}/{ih[1]:.2f} + {ip[0]:.2f}/{ip[1]:.2f}"
-                f", storing alone {sh[0]:.2f}/{sh[1]:.2f} + {sp[0]:.2f}/{sp[1]:.2f}"
+                f", with reader {ih[0]:.2f}/{ih[1]:.2f} (reader {rh:.2f})"
+                f" + {ip[0]:.2f}/{ip[1]:.2f} (reader {rp:.2f})"
+                f", in one process {oh[0]:.2f}/{oh[1]:.2f} + {op[0]:.2f}/{op[1]:.2f}"
             )
         print(
-            f"best of {args.rounds}  {'floor s':>14}{'files/s':>9}{'import s':>14}{'files/s':>9}"
-            f"{'ratio':>7}{'store s':>9}"
+            f"best of {args.rounds}  {'floor s':>14}{'files/s':>9}{'reader s':>14}{'files/s':>9}"
+            f"{'ratio':>7}{'one process s':>15}{'files/s':>9}{'ratio':>7}"
         )
         for name, key, n in (("web pages", "html", len(html)), ("PDFs", "pdf", len(pdfs))):
             for k, label in ((0, "wall"), (1, "CPU")):
-                fl, im, st = (
+                fl, im, one = (
                     best[f"floor {key}"][k],
                     best[f"import {key}"][k],
-                    best[f"store {key}"][k],
+                    best[f"one {key}"][k],
                 )
                 print(
                     f"{name:10}{label:5}{fl:11.2f}{n / fl:9.1f}{im:14.2f}{n / im:9.1f}"
-                    f"{im / fl:7.2f}{st:9.2f}"
+                    f"{im / fl:7.2f}{one:15.2f}{n / one:9.1f}{one / fl:7.2f}"
                 )
-            per_round = sorted(ratios[key])
+            for what, label in ((key, "with reader"), (f"one {key}", "one process")):
+                print(
+                    f"{name:10}CPU {label}/floor per round: "
+                    + ", ".join(f"{x:.2f}" for x in ratios[what])
+                    + f"; median {statistics.median(ratios[what]):.2f}"
+                )
             print(
-                f"{name:10}CPU import/floor per round: "
-                + ", ".join(f"{x:.2f}" for x in ratios[key])
-                + f"; median {statistics.median(per_round):.2f}"
+                f"{name:10}reader process CPU s per round: "
+                + ", ".join(f"{x:.2f}" for x in reader_cpu[key])
+                + " (the importer's own CPU is the rest of the import's)"
             )
+        import services.imports as imports
+
+        cores = imports._cores()
+        default = "with reader" if imports._use_reader_process(len(html)) else "one process"
+        print(
+            f"on this machine ({cores} cores; reader from {imports.READER_PROCESS_MIN_CORES}) "
+            f"the importer works {default}"
+        )
     return 0
 
 

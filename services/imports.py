@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import stat
 import time
 from collections import deque
@@ -22,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Connection, CursorResult, Engine, Table, bindparam, insert, select
+from sqlalchemy import Connection, CursorResult, Engine, Table, and_, bindparam, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,6 +62,10 @@ BATCH_FILES = 200  # files committed together at most
 # worker threads, macOS, Windows) costs about a second of loading libraries.
 READER_PROCESS_MIN_FILES = 16
 READER_PROCESS_MIN_FILES_SPAWN = 300
+# ... and only with this many cores: the reader costs 10-20 % more CPU in all (two processes,
+# results sent through a pipe), which pays off in time only when a core is free for it. On the
+# shared 2-core build machine it was no faster (docs/performance.md, "Importing files").
+READER_PROCESS_MIN_CORES = 4
 READ_AHEAD_FILES = 32  # files read and sent to the reader process ahead of the one stored
 READ_AHEAD_BYTES = 64 * 1024 * 1024  # ... and at most this many bytes of them (one file at least)
 
@@ -425,7 +430,17 @@ def _read_file(path: Path) -> tuple[bytes, str]:
 
 def _use_reader_process(files: int) -> bool:
     """Whether ``files`` files are worth a reader process (see READER_PROCESS_MIN_FILES)."""
+    if _cores() < READER_PROCESS_MIN_CORES:
+        return False
     return files >= (READER_PROCESS_MIN_FILES if will_fork() else READER_PROCESS_MIN_FILES_SPAWN)
+
+
+def _cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 @dataclass
@@ -488,15 +503,21 @@ class _ReadAhead:
 _FILES = cast(Table, SourceFile.__table__)
 _SOURCES = cast(Table, Source.__table__)
 _CASES = cast(Table, Case.__table__)
+# Sources holding a stored file, found through the (case_id, file_id) index: "case_id IN
+# (every case)" is always true (a source belongs to a case) but lets SQLite use that index
+# instead of scanning every source for each file already stored.
+_HOLDERS = _FILES.outerjoin(
+    _SOURCES, and_(_SOURCES.c.case_id.in_(select(_CASES.c.id)), _SOURCES.c.file_id == _FILES.c.id)
+)
 _WHERE = (
     select(_FILES.c.id, _SOURCES.c.id, _SOURCES.c.case_id)
-    .select_from(_FILES.outerjoin(_SOURCES, _SOURCES.c.file_id == _FILES.c.id))
+    .select_from(_HOLDERS)
     .where(_FILES.c.sha256 == bindparam("sha256"))
     .order_by(_SOURCES.c.id)
 )
 _WHERE_MANY = (
     select(_FILES.c.sha256, _FILES.c.id, _SOURCES.c.id, _SOURCES.c.case_id)
-    .select_from(_FILES.outerjoin(_SOURCES, _SOURCES.c.file_id == _FILES.c.id))
+    .select_from(_HOLDERS)
     .where(_FILES.c.sha256.in_(bindparam("digests", expanding=True)))
     .order_by(_SOURCES.c.id)
 )

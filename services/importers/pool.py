@@ -17,6 +17,7 @@ the command line), so it starts in milliseconds with the libraries already loade
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import multiprocessing
 import signal
@@ -81,6 +82,10 @@ def serve(conn: Connection, other_end: Connection | None = None) -> None:
     # Ctrl+C in a terminal reaches the whole process group: the importer decides what stops
     # (after the current file), and ends this process itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked reader inherits every object of the importer: leave them out of garbage
+    # collection, which would otherwise walk them all (and copy their memory pages) again and
+    # again while the extraction libraries allocate.
+    gc.freeze()
     todo: deque[tuple[str, int, str]] = deque()
     skipped: set[int] = set()
     while True:

@@ -605,3 +605,28 @@ def test_a_row_the_store_refuses_fails_alone_in_its_batch(
     assert services.sources.count(case) == 2
     with services.store.sessions() as s:
         assert s.scalar(select(func.count(SourceFile.id))) == 2
+
+
+def test_the_duplicate_check_finds_sources_by_index_not_by_scanning(
+    sqlite_services: Services,
+) -> None:
+    # Checking a file already stored must not read every source of the store (a re-import of a
+    # folder into a large store would scan the sources table once per file).
+    import services.imports as imports_module
+
+    with sqlite_services.store.engine.connect() as conn:
+        for query, params in (
+            (imports_module._WHERE, {"sha256": "0" * 64}),
+            (imports_module._WHERE_MANY, {"digests": ["0" * 64, "1" * 64]}),
+        ):
+            compiled = query.compile(conn)
+            sql = str(compiled)
+            values = compiled.construct_params(params)
+            if "__[POSTCOMPILE_digests]" in sql:
+                sql = sql.replace("(__[POSTCOMPILE_digests])", "(?, ?)")
+                args: tuple[object, ...] = tuple(params["digests"])
+            else:
+                args = tuple(values[k] for k in compiled.positiontup or ())
+            plan = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, args)]
+            assert not any(step.startswith("SCAN sources") for step in plan), plan
+            assert any("ix_sources_case_sha" in step for step in plan), plan

@@ -52,6 +52,7 @@ def reader_always(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every import of more than one file uses a reader process (forked where possible)."""
     monkeypatch.setattr(imports_module, "READER_PROCESS_MIN_FILES", 2)
     monkeypatch.setattr(imports_module, "READER_PROCESS_MIN_FILES_SPAWN", 2)
+    monkeypatch.setattr(imports_module, "READER_PROCESS_MIN_CORES", 1)
 
 
 def test_a_reader_process_imports_exactly_what_this_process_would(
@@ -75,6 +76,7 @@ def test_a_reader_process_imports_exactly_what_this_process_would(
     monkeypatch.setattr(pool.ReaderProcess, "submit", submit)
     monkeypatch.setattr(imports_module, "READER_PROCESS_MIN_FILES", 2)
     monkeypatch.setattr(imports_module, "READER_PROCESS_MIN_FILES_SPAWN", 2)
+    monkeypatch.setattr(imports_module, "READER_PROCESS_MIN_CORES", 1)
     there = importer.import_files(together, [folder])
 
     assert started, "the second import did not use a reader process"
@@ -209,3 +211,19 @@ def test_from_a_worker_thread_the_reader_process_is_spawned(
     assert [s.file_name for s in summary.attachments] == ["memo.txt"]
     assert {s.file_name: s.language for s in summary.imported}["g.txt"] == "ar"
     assert not multiprocessing.active_children()
+
+
+def test_without_a_free_core_the_files_are_read_in_this_process(
+    sqlite_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports_module, "READER_PROCESS_MIN_FILES", 2)
+    monkeypatch.setattr(imports_module, "_cores", lambda: 2)
+
+    def no_reader(*args: object) -> None:
+        raise AssertionError("a reader process was started on two cores")
+
+    monkeypatch.setattr(pool.ReaderProcess, "submit", no_reader)
+    case = sqlite_services.cases.create("Two cores").id
+    paths = [write(tmp_path, f"{i}.txt", f"Note number {i} from the harbour.\n") for i in range(4)]
+    summary = ImportService(sqlite_services.store.sessions).import_files(case, paths)
+    assert len(summary.imported) == 4 and not summary.failed
