@@ -186,10 +186,11 @@ def bench_index(url: str) -> dict[str, float]:
                 conn.exec_driver_sql(s)
         out["tags_s"] = time.perf_counter() - t
         for table in ("fts_quotes", "fts_sources"):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             with engine.begin() as conn:
                 conn.exec_driver_sql(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
             out[f"{table}_s"] = time.perf_counter() - t
+            out[f"{table}_cpu"] = time.process_time() - c  # SQLite works in this process
         with engine.begin() as conn:
             for s in mig.sqlite_triggers():  # type: ignore[attr-defined]
                 conn.exec_driver_sql(s)
@@ -244,9 +245,10 @@ def main() -> None:
             ix = bench_index(url)
             print("  index build:", {k: round(v, 1) for k, v in ix.items()}, flush=True)
             for k, v in ix.items():
-                if k.endswith("_s") and k != "tags_s" and v:
+                if (k.endswith("_s") or k.endswith("_cpu")) and k != "tags_s" and v:
                     rows = ix["quotes"] if "quotes" in k else ix["sources"]
                     print(f"    {k}: {rows / v:,.0f} rows/s", flush=True)
+        print(f"  load average: {os.getloadavg()}", flush=True)
         bench_queries(url, args.runs, args.seed)
 
 

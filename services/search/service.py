@@ -672,6 +672,17 @@ class SearchService(Service):
             if total is None:  # a page past the end
                 total = _capped_count(s, stmt, RANK_CAP + COUNT_CAP)
             return _KindResult([i for i, _ in page], dict(page), total, True, True, c.extra_leaves)
+        if text_n > RANK_CAP and any(len(leaf.words) > 1 for leaf in leaves):
+            # A phrase with this many matches: bm25 weighs it by evaluating it over every row
+            # holding its words (142 ms for "of the"; as long again as the count for a phrase
+            # of common words), whatever the window. Newest first; PostgreSQL ranks them.
+            newest_page = stmt.order_by(fts.c.rowid.desc()).limit(limit).offset(offset)
+            ids = [int(i) for i in s.execute(newest_page).scalars()]
+            if where:  # the index's count is only an upper bound; say "at least"
+                return _KindResult(ids, {}, offset + len(ids), False, False, c.extra_leaves)
+            return _KindResult(
+                ids, {}, min(text_n, COUNT_CAP), text_n <= COUNT_CAP, False, c.extra_leaves
+            )
         # Too many matches to rank them all (bm25 over every match of a common word took
         # seconds): the newest RANK_WINDOW matches that pass the filters are ranked, older ones
         # follow newest first. The window is "rowid >= its oldest": every filtered match from

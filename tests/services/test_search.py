@@ -350,6 +350,25 @@ def test_too_many_matches_rank_the_newest_window(
     assert res.rank_window == 0 and {h.id for h in res.quotes} == set(every)
 
 
+def test_a_phrase_with_too_many_matches_is_newest_first_on_sqlite(
+    services: Services, data: Data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.search import service as search_service
+
+    d = data
+    monkeypatch.setattr(search_service, "RANK_CAP", 0)
+    monkeypatch.setattr(search_service, "COUNT_CAP", 0)
+    res = services.search.search(d.case, '"the border"', kind="quotes")
+    ids = [h.id for h in res.quotes]
+    assert set(ids) == {d.q_border, d.q_nobody}
+    if services.store.dialect == "sqlite":  # bm25 would evaluate the phrase over every match
+        assert ids == [d.q_nobody, d.q_border] and not res.ranked
+    else:
+        assert res.ranked
+    # A single word with as many matches is ranked in the window on both engines.
+    assert services.search.search(d.case, "border", kind="quotes").ranked
+
+
 @pytest.mark.parametrize("window", [100, 2])
 def test_a_name_ranks_text_matches_before_the_speakers_other_quotes(
     services: Services, data: Data, monkeypatch: pytest.MonkeyPatch, window: int
