@@ -405,6 +405,8 @@ class SourceService(Service):
             if qs and quotes is QuoteDisposition.MOVE:
                 if move_to is None:
                     raise ValidationError("say which source the quotes move to")
+                if move_to == source_id:
+                    raise ValidationError("the quotes must move to another source than this one")
                 target = get_or_raise(s, Source, move_to)
                 if target.case_id != src.case_id:
                     raise ValidationError("quotes can only move to a source of the same case")

@@ -83,8 +83,9 @@ BAD_INPUT: dict[str, list[tuple[str, list[str]]]] = {
     "delete-source": [
         ("quotes not disposed of", ["delete-source", "1"]),
         ("move without target", ["delete-source", "1", "--quotes", "move"]),
+        ("move to itself", ["delete-source", "1", "--quotes", "move", "--move-to", "1"]),
         (
-            "move to a text without them",
+            "move to an unknown source",
             ["delete-source", "1", "--quotes", "move", "--move-to", "99"],
         ),
     ],
