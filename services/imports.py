@@ -66,7 +66,7 @@ READER_PROCESS_MIN_FILES_SPAWN = 300
 # results sent through a pipe), which pays off in time only when a core is free for it. On the
 # shared 2-core build machine it was no faster (docs/performance.md, "Importing files").
 READER_PROCESS_MIN_CORES = 4
-READ_AHEAD_FILES = 32  # files read and sent to the reader process ahead of the one stored
+READ_AHEAD_FILES = 32  # files read (and sent to a reader process) ahead of the one stored
 READ_AHEAD_BYTES = 64 * 1024 * 1024  # ... and at most this many bytes of them (one file at least)
 
 _KIND_BY_FORMAT = {
@@ -456,10 +456,10 @@ class _Next:
 
 
 class _ReadAhead:
-    """Files read from disk in order.
+    """Files read from disk in order, a few ahead of the one being stored.
 
-    With a reader process, a few are read ahead of the one being stored, so the reader extracts
-    them while this process stores the one before.
+    Their duplicate check is one query (:meth:`_Batch.where`), and with a reader process the
+    reader extracts them while this process stores the one before.
     """
 
     def __init__(self, files: list[Path], reader: ReaderProcess | None) -> None:
@@ -484,13 +484,12 @@ class _ReadAhead:
 
     def next(self) -> _Next:
         """The next file (it must exist), after topping up the files read ahead."""
-        if self.reader is not None:
-            while (
-                self.files
-                and len(self.queue) < READ_AHEAD_FILES
-                and (not self.queue or self.bytes < READ_AHEAD_BYTES)
-            ):
-                self.queue.append(self._load(self.files.popleft()))
+        while (
+            self.files
+            and len(self.queue) < READ_AHEAD_FILES
+            and (not self.queue or self.bytes < READ_AHEAD_BYTES)
+        ):
+            self.queue.append(self._load(self.files.popleft()))
         if not self.queue:
             self.queue.append(self._load(self.files.popleft()))
         return self.queue.popleft()
