@@ -66,6 +66,7 @@ POLL_INTERVAL = 5000  # ms between checks for colleagues' changes, at least
 POLL_FACTOR = 20  # ... and at least this many times as long as the last check took
 NAME_LIMIT = 20_000  # people offered by the speaker completer
 TIMELINE_LIMIT = 2000  # events drawn on the timeline at most
+AFTER_PAINT_LIMIT = 3000  # ms: work deferred to the first paint starts by then regardless
 
 # Default column widths (pixels) of each pane until the user changes them.
 COLUMN_WIDTHS = {
@@ -132,6 +133,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         # Work waiting for the first paint (None once painted, or when nothing is deferred).
         self._after_paint: list[Callable[[], Any]] | None = [] if defer_background else None
+        if defer_background:  # a window that is never painted (minimised) starts it anyway
+            QTimer.singleShot(AFTER_PAINT_LIMIT, self._start_after_paint)
         self.svc = services
         self.settings = settings
         self.case_id: int | None = None
@@ -492,6 +495,9 @@ class MainWindow(QMainWindow):
     def paintEvent(self, event: Any) -> None:  # noqa: N802
         """After the first paint, start the work that was waiting for it."""
         super().paintEvent(event)
+        self._start_after_paint()
+
+    def _start_after_paint(self) -> None:
         if self._after_paint is not None:
             pending, self._after_paint = self._after_paint, None
             if pending:
@@ -558,7 +564,8 @@ class MainWindow(QMainWindow):
         self._apply_filters({})
         self.run_after_first_paint(self._refresh_completions)
         self.run_after_first_paint(self._update_counts)
-        run_task(lambda: self.svc.changes.reset(case_id))
+        # The baseline for colleagues' changes (a scan of the case: seconds on a big one).
+        self.run_after_first_paint(lambda: run_task(lambda: self.svc.changes.reset(case_id)))
         self.case_opened.emit(case_id)
 
     def edit_case(self) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QLineEdit
 
 from services.container import Services
+from tests.ui.dnd import drag_event
 from ui.app import install_excepthook
 from ui.main_window import MainWindow
 from ui.reader_view import OffsetMap
@@ -309,10 +310,10 @@ def test_dropping_a_quote_on_an_event_links_it(
     actions = Qt.DropAction.LinkAction | Qt.DropAction.CopyAction
     buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     # The sequence Qt's drag machinery delivers: enter, move over the row, drop.
-    enter = QDragEnterEvent(pos.toPointF(), actions, mime, buttons, mods)
+    enter = drag_event(QDragEnterEvent, pos.toPointF(), actions, mime)
     QApplication.sendEvent(view.viewport(), enter)
     assert enter.isAccepted()
-    move = QDragMoveEvent(pos.toPointF(), actions, mime, buttons, mods)
+    move = drag_event(QDragMoveEvent, pos.toPointF(), actions, mime)
     QApplication.sendEvent(view.viewport(), move)
     assert move.isAccepted()
     drop = QDropEvent(pos.toPointF(), actions, mime, buttons, mods)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from services.container import Services
+from tests.ui.dnd import drag_event
 from ui import workers
 from ui.main_window import MainWindow, _hit_ids
 from ui.table_models import LOCK, IdRole
@@ -57,10 +58,10 @@ def _drop_on_event(window: MainWindow, mime: Any, event_id: int) -> None:
     pos = view.visualRect(window.events.proxy.index(erow, 0)).center().toPointF()
     actions = Qt.DropAction.LinkAction | Qt.DropAction.CopyAction
     buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(pos, actions, mime, buttons, mods)
+    enter = drag_event(QDragEnterEvent, pos, actions, mime)
     QApplication.sendEvent(view.viewport(), enter)
     assert enter.isAccepted()
-    QApplication.sendEvent(view.viewport(), QDragMoveEvent(pos, actions, mime, buttons, mods))
+    QApplication.sendEvent(view.viewport(), drag_event(QDragMoveEvent, pos, actions, mime))
     drop = QDropEvent(pos, actions, mime, buttons, mods)
     drop.setAccepted(False)
     QApplication.sendEvent(view.viewport(), drop)

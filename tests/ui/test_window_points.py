@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from models.dates import PartialDate
 from services.container import Services
+from tests.ui.dnd import drag_event
 from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
@@ -189,13 +190,7 @@ def test_files_dragged_onto_the_window_are_accepted_and_imported(
     md = QMimeData()
     md.setUrls([QUrl.fromLocalFile(str(f))])
     pos = QPointF(window.width() / 2, window.height() / 2)
-    enter = QDragEnterEvent(
-        pos,
-        Qt.DropAction.CopyAction,
-        md,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
+    enter = drag_event(QDragEnterEvent, pos, Qt.DropAction.CopyAction, md)
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
     drop = QDropEvent(
@@ -210,13 +205,59 @@ def test_files_dragged_onto_the_window_are_accepted_and_imported(
     # Something that is not a file (a quote dragged from a pane) is not an import.
     text = QMimeData()
     text.setText("just words")
-    enter = QDragEnterEvent(
-        pos,
-        Qt.DropAction.CopyAction,
-        text,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
+    enter = drag_event(QDragEnterEvent, pos, Qt.DropAction.CopyAction, text)
     enter.setAccepted(False)
     window.dragEnterEvent(enter)
     assert not enter.isAccepted()
+
+
+# --- Light or dark, as the system says
+
+
+def test_the_palette_switches_when_the_system_scheme_changes(
+    qtbot: Any, window: MainWindow
+) -> None:
+    from ui.app import apply_color_scheme, setup_application
+
+    app = setup_application()
+    hints = app.styleHints()
+    try:
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)  # what Qt sends on a system switch
+        assert app.palette().window().color().lightness() < 100
+        # The open window follows (Qt tells its widgets on the next turn of the event loop).
+        qtbot.waitUntil(lambda: window.palette().base().color().lightness() < 100)
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+        assert app.palette().window().color().lightness() > 200
+        qtbot.waitUntil(lambda: window.palette().text().color().lightness() < 100)
+    finally:
+        apply_color_scheme(app)
+
+
+# --- Start-up: the first picture first
+
+
+def test_background_work_waits_for_the_first_paint_or_starts_anyway(
+    qtbot: Any, sqlite_services: Services, demo: Any, settings_path: str
+) -> None:
+    from ui.settings import WindowSettings, make_settings
+
+    def make() -> MainWindow:
+        w = MainWindow(
+            sqlite_services, WindowSettings(make_settings(settings_path)), defer_background=True
+        )
+        qtbot.addWidget(w)
+        return w
+
+    shown = make()
+    shown.show()
+    assert shown.quotes.proxy.rowCount() > 0  # the panes are filled before the first paint
+    assert shown.count_label.text() == ""  # the counts wait for it
+    shown.repaint()
+    qtbot.waitUntil(lambda: "quotes" in shown.count_label.text(), timeout=5000)
+    ran: list[bool] = []
+    shown.run_after_first_paint(lambda: ran.append(True))  # after the first paint: at once
+    assert ran
+
+    never_painted = make()  # say, opened minimised
+    assert never_painted.count_label.text() == ""
+    qtbot.waitUntil(lambda: "quotes" in never_painted.count_label.text(), timeout=10000)
