@@ -261,3 +261,36 @@ def test_background_work_waits_for_the_first_paint_or_starts_anyway(
     never_painted = make()  # say, opened minimised
     assert never_painted.count_label.text() == ""
     qtbot.waitUntil(lambda: "quotes" in never_painted.count_label.text(), timeout=10000)
+
+
+# --- Pane sizes survive a restart
+
+
+def test_pane_sizes_are_restored_on_restart(
+    qtbot: Any, make_window: Any, sqlite_services: Services, demo: Any
+) -> None:
+    from PySide6.QtWidgets import QDockWidget
+
+    def sizes(w: MainWindow) -> tuple[int, int]:
+        quotes = w.findChild(QDockWidget, "quotesDock")
+        sources = w.findChild(QDockWidget, "sourcesDock")
+        return quotes.height(), sources.height()
+
+    w = make_window()
+    w.resize(780, 580)  # within the offscreen screen, which a restored window is kept inside
+    w.show()
+    QApplication.processEvents()
+    default = sizes(w)
+    # The user drags the splitters: the quotes pane lower, the sources pane taller.
+    w.resizeDocks([w.findChild(QDockWidget, "quotesDock")], [177], Qt.Orientation.Vertical)
+    w.resizeDocks([w.findChild(QDockWidget, "sourcesDock")], [120], Qt.Orientation.Vertical)
+    QApplication.processEvents()
+    dragged = sizes(w)
+    assert dragged[0] == 177 and dragged[0] != default[0] and dragged[1] > default[1]
+    w.close()
+
+    again = make_window()
+    again.show()
+    QApplication.processEvents()
+    assert (again.width(), again.height()) == (780, 580)
+    assert sizes(again) == dragged
