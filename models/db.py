@@ -112,6 +112,15 @@ def is_encrypted_file(path: Path) -> bool:
     return bool(head) and head != SQLITE_HEADER
 
 
+def store_is_encrypted(db: str | None = None) -> bool:
+    """Whether the store ``db`` (resolved as :func:`open_store` does) is an encrypted file."""
+    try:
+        path = sqlite_file(resolve_url(db))
+    except StoreError:
+        return False
+    return path is not None and is_encrypted_file(path)
+
+
 def sqlite_key(path: Path, passphrase: str) -> str:
     """The raw SQLCipher key spec for ``path`` under ``passphrase`` (salt from the file, or new).
 

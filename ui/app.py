@@ -143,8 +143,12 @@ def startup_frame(settings_path: str | None = None) -> QMainWindow:
     return frame
 
 
-def open_window(db: str | None = None, settings_path: str | None = None) -> Any:
+def open_window(
+    db: str | None = None, settings_path: str | None = None, passphrase: str | None = None
+) -> Any:
     """Open the store ``db`` and show the main window on the last case; returns the window.
+
+    ``passphrase`` opens an encrypted store (else the environment's, see ``models.db``).
 
     Raises:
         StoreError, DomainError: the store cannot be opened (the message says why).
@@ -158,7 +162,7 @@ def open_window(db: str | None = None, settings_path: str | None = None) -> Any:
     # The backup made on opening (when the store changed since the last one) and the
     # background reads of the case start once the window has painted, so that neither delays
     # the first picture nor competes with it for the processor.
-    services = Services.open(db, auto_backup=False)
+    services = Services.open(db, passphrase, auto_backup=False)
     window = MainWindow(
         services, WindowSettings(make_settings(settings_path)), defer_background=True
     )
@@ -179,6 +183,53 @@ def open_window(db: str | None = None, settings_path: str | None = None) -> Any:
     return window
 
 
+def ask_passphrase(file_name: str, problem: str = "") -> str | None:
+    """Ask for the passphrase of the encrypted store ``file_name``; None if the user cancels.
+
+    The answer is typed into a password field (never shown) and kept only in memory.
+    """
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+    prompt = f"{file_name} is encrypted. Passphrase:"
+    if problem:
+        prompt = f"{problem}.\n\n{prompt}"
+    text, ok = QInputDialog.getText(
+        None, "Sourcebook — encrypted case file", prompt, QLineEdit.EchoMode.Password
+    )
+    return text if ok and text else None
+
+
+def open_window_asking(
+    db: str | None = None,
+    settings_path: str | None = None,
+    ask: Any = ask_passphrase,
+) -> Any:
+    """:func:`open_window`, asking for the passphrase while an encrypted store will not open.
+
+    ``ask(file_name, problem)`` returns the passphrase typed, or None when the user gives up;
+    then the last error is raised. Without encryption, errors are raised at once.
+
+    Raises:
+        StoreError, DomainError: the store cannot be opened (the message says why).
+    """
+    from models.db import StoreError, resolve_url, sqlite_file, store_is_encrypted
+
+    passphrase: str | None = None
+    while True:
+        try:
+            return open_window(db, settings_path, passphrase=passphrase)
+        except StoreError as exc:
+            if not store_is_encrypted(db):
+                raise
+            path = sqlite_file(resolve_url(db))
+            name = path.name if path is not None else "The case file"
+            tried = passphrase is not None or "wrong passphrase" in str(exc)
+            problem = f"Wrong passphrase for {name}" if tried else ""
+            passphrase = ask(name, problem)
+            if passphrase is None:
+                raise
+
+
 def run_app(db: str | None = None, settings_path: str | None = None) -> int:
     """Open the store ``db`` and run the window until it closes; returns the exit status."""
     app = setup_application()
@@ -190,7 +241,7 @@ def run_app(db: str | None = None, settings_path: str | None = None) -> int:
     from services.errors import DomainError
 
     try:
-        window = open_window(db, settings_path)
+        window = open_window_asking(db, settings_path)
     except (StoreError, DomainError) as exc:
         frame.close()
         QMessageBox.critical(None, "Sourcebook", f"The case file could not be opened: {exc}")

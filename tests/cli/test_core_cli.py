@@ -1057,8 +1057,8 @@ import ui.app as app
 opened = app.open_window
 
 
-def probe(db, settings_path):
-    window = opened(db, settings_path)
+def probe(db, settings_path, **kw):
+    window = opened(db, settings_path, **kw)
     from PySide6.QtCore import QTimer
 
     def report():
