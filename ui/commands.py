@@ -233,14 +233,16 @@ class SetTagsCommand(ServiceCommand):
         self._svc = services
         self._kind, self.ident = kind, ident
         self._old, self._new = list(old), list(new)
+        self._stored = list(new)  # the tags as the store keeps them after redo
 
     def _redo(self) -> None:
-        """Set the new tags."""
-        self._svc.tags.set_tags(self._kind, self.ident, self._new)
+        """Set the new tags, unless a colleague changed them since they were shown."""
+        done = self._svc.tags.set_tags(self._kind, self.ident, self._new, expected=self._old)
+        self._stored = list(done)
 
     def _undo(self) -> None:
-        """Set the old tags."""
-        self._svc.tags.set_tags(self._kind, self.ident, self._old)
+        """Set the old tags back, unless a colleague changed them since."""
+        self._svc.tags.set_tags(self._kind, self.ident, self._old, expected=self._stored)
 
 
 class SetAliasesCommand(ServiceCommand):
@@ -253,14 +255,16 @@ class SetAliasesCommand(ServiceCommand):
         self._svc = services
         self.ident = person_id
         self._old, self._new = list(old), list(new)
+        self._stored = list(new)  # the aliases as the store keeps them after redo
 
     def _redo(self) -> None:
-        """Set the new aliases."""
-        self._svc.people.set_aliases(self.ident, self._new)
+        """Set the new aliases, unless a colleague changed them since they were shown."""
+        done = self._svc.people.set_aliases(self.ident, self._new, expected=self._old)
+        self._stored = list(done.aliases)
 
     def _undo(self) -> None:
-        """Set the old aliases."""
-        self._svc.people.set_aliases(self.ident, self._old)
+        """Set the old aliases back, unless a colleague changed them since."""
+        self._svc.people.set_aliases(self.ident, self._old, expected=self._stored)
 
 
 class LinkCommand(ServiceCommand):

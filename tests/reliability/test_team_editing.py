@@ -16,7 +16,7 @@ from PySide6.QtGui import QUndoStack
 
 from models.db import open_store
 from services.container import Services
-from ui.commands import ServiceCommand, UpdateCommand
+from ui.commands import ServiceCommand, SetAliasesCommand, SetTagsCommand, UpdateCommand
 
 
 @pytest.fixture
@@ -85,6 +85,39 @@ def test_quote_note_conflict_and_a_clean_edit_with_undo(
     stack.push(UpdateCommand(me, "quote", quote.id, {"note": "Mine"}, {"note": "Mine, again"}))
     assert me.quotes.get(quote.id).note == "Theirs"
     assert len(reports) == 1 and "Theirs" in reports[0] and "Mine, again" in reports[0]
+
+
+def test_tags_and_aliases_replaced_from_a_stale_list_are_refused(
+    desks: tuple[Services, Services], reports: list[str], qtbot: object
+) -> None:
+    me, colleague = desks
+    case = me.cases.create("Port deal")
+    person = me.people.create(case.id, "Mazloum Abdi", aliases=["Mazloum Kobani"])
+    me.tags.set_tags("person", person.id, ["sdf"])
+    shown = me.people.get(person.id)  # what my window shows
+    colleague.people.set_aliases(person.id, ["Mazloum Kobani", "مظلوم عبدي"])
+    colleague.tags.set_tags("person", person.id, ["sdf", "commander"])
+
+    stack = QUndoStack()
+    stack.push(SetAliasesCommand(me, person.id, shown.aliases, ["Mazloum Kobani", "Abdy"]))
+    stack.push(SetTagsCommand(me, "person", person.id, shown.tags, ["sdf", "border"]))
+    now = me.people.get(person.id)
+    assert set(now.aliases) == {"Mazloum Kobani", "مظلوم عبدي"}  # the colleague's kept
+    assert set(now.tags) == {"sdf", "commander"}
+    assert stack.count() == 0 and len(reports) == 2
+    assert "مظلوم عبدي" in reports[0] and "commander" in reports[1]
+
+    # From the current lists the edits go through, and undo gives the lists back...
+    stack.push(SetTagsCommand(me, "person", person.id, now.tags, [*now.tags, "border"]))
+    assert set(me.people.get(person.id).tags) == {"sdf", "commander", "border"}
+    stack.undo()
+    assert set(me.people.get(person.id).tags) == {"sdf", "commander"}
+    stack.redo()
+    # ...unless a colleague changed them in between: then undo is refused too.
+    colleague.tags.set_tags("person", person.id, ["sdf"])
+    stack.undo()
+    assert set(me.people.get(person.id).tags) == {"sdf"}
+    assert len(reports) == 3
 
 
 def test_the_window_notices_a_colleagues_change_and_reloads(
