@@ -685,15 +685,11 @@ class SearchService(Service):
             )
         # Too many matches to rank them all (bm25 over every match of a common word took
         # seconds): the newest RANK_WINDOW matches that pass the filters are ranked, older ones
-        # follow newest first. The window is "rowid >= its oldest": every filtered match from
-        # there on is in it, so FTS5 reads only that part of the index.
-        newest = stmt.order_by(fts.c.rowid.desc()).limit(RANK_WINDOW).subquery("newest")
-        first = list(newest.c)[0]
-        n_win, lo = s.execute(sa.select(sa.func.count(), sa.func.min(first))).one()
-        n_win = int(n_win)
-        page = []
-        if n_win:
-            page, _ = _sqlite_ranked_page(s, stmt.where(fts.c.rowid >= lo), bm25, limit, offset)
+        # follow newest first. One scan reads the window newest first with each row's bm25
+        # and ranks, counts and bounds it ("rowid >= its oldest") in the same statement:
+        # reading it once to find its bounds and again to rank it cost twice the scan (the
+        # filters tested twice per match: 8-14 ms each for a month or a tag at 1,000,000).
+        page, n_win, lo = _sqlite_window_page(s, stmt, fts.c.rowid, bm25, limit, offset)
         full = n_win >= RANK_WINDOW
         if full and len(page) < limit:
             older = (
@@ -994,6 +990,42 @@ def _sqlite_ranked_page(
     ).all()
     page = [(int(r[0]), -float(r[1])) for r in rows]
     return page, (int(rows[0][2]) if rows else None)
+
+
+def _sqlite_window_page(
+    s: Session,
+    stmt: sa.Select[Any],
+    rowid: ColumnElement[Any],
+    bm25: ColumnElement[Any],
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[int, float]], int, Any]:
+    """One page of the newest ``RANK_WINDOW`` rows of ``stmt``, best first (bm25).
+
+    Returns the page with its scores, the number of rows in the window and the window's
+    oldest rowid (None when it is empty). The window is read once, newest first, each row
+    scored as it is read; the count and the bound come back with the page (a page past the
+    window's end asks for them alone).
+    """
+    newest = (
+        stmt.add_columns(bm25.label("score"))
+        .order_by(rowid.desc())
+        .limit(RANK_WINDOW)
+        .subquery("newest")
+    )
+    key, score = list(newest.c)[0], newest.c.score
+    rows = s.execute(
+        sa.select(key, score, sa.func.count().over(), sa.func.min(key).over())
+        .order_by(score, key.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    if rows:
+        return [(int(r[0]), -float(r[1])) for r in rows], int(rows[0][2]), rows[0][3]
+    bounds = stmt.order_by(rowid.desc()).limit(RANK_WINDOW).subquery("bounds")
+    first = list(bounds.c)[0]
+    n_win, lo = s.execute(sa.select(sa.func.count(), sa.func.min(first))).one()
+    return [], int(n_win), lo
 
 
 def _window_page(
