@@ -60,6 +60,10 @@ class Compiled:
     conds: list[ColumnElement[bool]]
     nothing: bool = False
     extra_leaves: list[Text] = field(default_factory=list)
+    # A quote query whose filters are ``tag:`` with ``kind:`` or ``source:`` (and nothing else
+    # but text): every filter can be tested on (id, source_id), so the filtered ids can be
+    # read through ``search_quotes_source`` (``source_by_index``).
+    tag_and_source: bool = False
 
 
 class _NotExpressibleError(Exception):
@@ -76,6 +80,10 @@ class Compiler:
     # ``said:`` as a test on the row (for plans that read the row anyway) instead of an id set
     # served by the date index.
     said_as_rows = False
+    # The quote's source tested as a value (``source_id + 0``), never as an index range: for
+    # plans that read ``search_quotes_source`` by id (an IN list on its second column would
+    # make SQLite seek every (id, source) pair).
+    source_by_index = False
 
     def __init__(self, kind: Kind, resolver: Resolver) -> None:
         self.kind = kind
@@ -126,7 +134,15 @@ class Compiler:
             conds.append(self.cond(clause))
         match = self.combine(pos, neg, conds)
         nothing = any(isinstance(c, sa.sql.elements.False_) for c in conds)
-        return Compiled(match, conds, nothing, self.extra)
+        filters = {cl.name for cl in clauses if isinstance(cl, Filter)}
+        tag_and_source = (
+            self.kind == "quote"
+            and len(conds) == len(filters) == sum(isinstance(cl, Filter) for cl in clauses)
+            and "tag" in filters
+            and bool(filters & {"kind", "source"})
+            and filters <= {"tag", "kind", "source"}
+        )
+        return Compiled(match, conds, nothing, self.extra, tag_and_source)
 
     def combine(
         self, pos: list[Node], neg: list[Node], conds: list[ColumnElement[bool]]
@@ -251,7 +267,7 @@ class Compiler:
             return t.c.case_id.in_(ids) if ids else sa.false()
         if f.name == "kind":
             if quote:
-                return t.c.source_id.in_(
+                return self._source_col().in_(
                     sa.select(_SOURCES.c.id).where(_SOURCES.c.kind == f.value).correlate(None)
                 )
             return t.c.kind == f.value
@@ -283,10 +299,14 @@ class Compiler:
                     .where(self.title_cond(f.words, f.prefix))
                     .correlate(None)
                 )
-            return t.c.source_id.in_(sel) if quote else t.c.id.in_(sel)
+            return self._source_col().in_(sel) if quote else t.c.id.in_(sel)
         if f.name == "place":
             return self._place(f)
         raise AssertionError(f.name)  # pragma: no cover - the parser knows every filter
+
+    def _source_col(self) -> ColumnElement[Any]:
+        col: ColumnElement[Any] = self.table.c.source_id
+        return col + 0 if self.source_by_index else col
 
     def _expansion_people(self, f: Filter) -> ColumnElement[bool]:
         ids = self.resolver.people(f.words, f.prefix)

@@ -23,6 +23,7 @@ looked up at query time, so a new alias counts at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import math
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -626,9 +628,20 @@ class SearchService(Service):
         filtered: list[int] = []
         if where:
             # The filtered ids, read once (index ranges) and reused below as a set.
-            filtered = list(
-                s.execute(sa.select(table.c.id).where(*where).limit(SET_CAP + 1)).scalars()
-            )
+            set_stmt = sa.select(table.c.id).where(*where)
+            if c.tag_and_source and source is not None:
+                # A tag's quotes, filtered by their source (kind:, source:): tested on
+                # (id, source_id) in the covering index ``search_quotes_source`` (migration
+                # 0004) instead of on each quote's row: 14,000 row reads for one tag took
+                # 40 ms, the index 24 ms.
+                comp = compiler_for("sqlite", kind, source[0])
+                comp.source_by_index = True
+                set_stmt = sa.select(table.c.id).where(*base, *comp.compile(source[1]).conds)
+                filtered = _sqlite_indexed_by(
+                    s, set_stmt.limit(SET_CAP + 1), "quotes", "search_quotes_source"
+                )
+            else:
+                filtered = list(s.execute(set_stmt.limit(SET_CAP + 1)).scalars())
             filter_n = len(filtered)
             if c.conds and filter_n <= FILTER_FIRST_CAP and filter_n < text_n:
                 return self._sqlite_filter_first(
@@ -990,6 +1003,27 @@ def _sqlite_ranked_page(
     ).all()
     page = [(int(r[0]), -float(r[1])) for r in rows]
     return page, (int(rows[0][2]) if rows else None)
+
+
+def _sqlite_indexed_by(s: Session, stmt: sa.Select[Any], table: str, index: str) -> list[int]:
+    """The first column of ``stmt``'s rows, its outer ``table`` read through ``index``.
+
+    SQLAlchemy does not render table hints on SQLite (``with_hint`` is ignored there), so the
+    statement is rendered and ``INDEXED BY`` put after its first ``FROM table``. Dates are
+    passed as SQLite stores them (ISO text).
+    """
+    compiled = stmt.compile(
+        dialect=sqlite_dialect(paramstyle="named"), compile_kwargs={"render_postcompile": True}
+    )
+    sql = str(compiled)
+    head = f"FROM {table} "
+    if head not in sql:  # pragma: no cover - the statements built above always have it
+        raise AssertionError(sql)
+    sql = sql.replace(head, f"FROM {table} INDEXED BY {index} ", 1)
+    params = {
+        k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in compiled.params.items()
+    }
+    return [int(i) for i in s.execute(sa.text(sql), params).scalars()]
 
 
 def _sqlite_window_page(

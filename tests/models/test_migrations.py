@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -17,3 +18,14 @@ def test_migrations_match_models(store) -> None:
         )
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
+
+
+def test_sqlite_stores_have_the_search_covering_indexes(store) -> None:
+    """Migration 0004: the indexes the tag + source search plan names (``INDEXED BY``)."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL combines its own indexes")
+    with store.engine.connect() as conn:
+        names = set(
+            conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'").scalars()
+        )
+    assert {"search_quotes_source", "search_quote_tags"} <= names

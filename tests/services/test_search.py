@@ -630,6 +630,9 @@ PLAN_QUERIES = [
     "said:2021-01..2021-02 border",
     "kind:pdf fighting OR négo*",
     "tag:crossings border",
+    "tag:crossings kind:web_page border",  # a tag's quotes checked by their source's kind
+    "tag:crossings kind:pdf border",
+    'tag:water source:"Abdi interview" water',
     'place:"Deir Ezzor"',
     "status:verified OR status:disputed",
 ]
