@@ -49,6 +49,7 @@ from models.entities import (
     Source,
     Tag,
     quote_places,
+    quote_tags,
     source_places,
 )
 from services.base import Service, get_or_raise
@@ -62,7 +63,7 @@ from services.search.dto import (
     SearchResults,
 )
 from services.search.highlight import find_matches, matcher, snippet
-from services.search.query import Node, Text, parse, text_leaves, tokens
+from services.search.query import And, Filter, Node, Text, parse, text_leaves, tokens
 
 SearchKind = Literal["quotes", "sources", "both"]
 GroupBy = Literal["speaker", "source"] | None
@@ -626,7 +627,14 @@ class SearchService(Service):
         where = base + c.conds
         filter_n = 0
         filtered: list[int] = []
-        if where:
+        tag_kind = None
+        if c.tag_and_source and source is not None:
+            tag_kind = _sqlite_tag_kind(
+                s, source[0], source[1], fts, match, case_id if base else None
+            )
+        if tag_kind is not None:
+            filter_n = tag_kind[1]  # the tag's quotes: an upper bound of the filtered rows
+        elif where:
             # The filtered ids, read once (index ranges) and reused below as a set.
             set_stmt = sa.select(table.c.id).where(*where)
             if c.tag_and_source and source is not None:
@@ -660,6 +668,8 @@ class SearchService(Service):
         )
         if not where:
             stmt = sa.select(fts.c.rowid).where(match)
+        elif tag_kind is not None:
+            stmt = tag_kind[0]
         elif filter_n <= SET_CAP:
             # "+ 0": a plain rowid IN (...) would be handed to FTS5, one lookup per id.
             ids_json: sa.Select[Any] = sa.select(sa.column("value")).select_from(
@@ -1003,6 +1013,49 @@ def _sqlite_ranked_page(
     ).all()
     page = [(int(r[0]), -float(r[1])) for r in rows]
     return page, (int(rows[0][2]) if rows else None)
+
+
+def _sqlite_tag_kind(
+    s: Session,
+    names: _Names,
+    tree: Node,
+    fts: Any,
+    match: ColumnElement[bool],
+    case_id: int | None,
+) -> tuple[sa.Select[Any], int] | None:
+    """``tag:`` + ``kind:`` + text on quotes without building the filtered set in Python.
+
+    Reading the filtered ids (the tag's 14,000 quotes, each one's source checked) cost 25-40
+    ms before any text work at 1,000,000 quotes. Here the text matches are read newest first,
+    kept when the tag's quotes (read by SQLite from ``search_quote_tags``) hold them, and only
+    those have their source's kind checked, through ``search_quotes_source`` and
+    ``search_sources_kind`` (CROSS JOIN: quote first, then its source). Returns the statement
+    and the number of the tag's quotes (an upper bound of the filtered rows), or None when
+    the tag has so few quotes that the filter-first plan is better, or too many for a set.
+    ``case_id`` (None: no need to check) is checked on the same quotes.
+    """
+    clauses = list(tree.children) if isinstance(tree, And) else [tree]
+    filters = [cl for cl in clauses if isinstance(cl, Filter)]
+    tags = [f for f in filters if f.name == "tag"]
+    kinds = [f for f in filters if f.name == "kind"]
+    if len(filters) != 2 or len(tags) != 1 or len(kinds) != 1:
+        return None
+    tag_ids = names.tags(tags[0].words, tags[0].prefix)
+    link = sa.select(quote_tags.c.quote_id).where(quote_tags.c.tag_id.in_(tag_ids))
+    n_tag = _capped_count(s, link, SET_CAP)
+    if n_tag <= FILTER_FIRST_CAP or n_tag > SET_CAP:
+        return None
+    in_case = "" if case_id is None else " AND quotes.case_id = :tk_case"
+    kind_ok = sa.text(
+        "EXISTS (SELECT 1 FROM quotes INDEXED BY search_quotes_source "
+        "CROSS JOIN sources ON sources.id = quotes.source_id + 0 "
+        f"WHERE quotes.id = fts_quotes.rowid AND sources.kind = :tk_kind{in_case})"
+    ).bindparams(tk_kind=kinds[0].value)
+    if case_id is not None:
+        kind_ok = kind_ok.bindparams(tk_case=case_id)
+    # "+ 0": a plain rowid IN (...) would be handed to FTS5, one lookup per id.
+    stmt = sa.select(fts.c.rowid).where(match, (fts.c.rowid + 0).in_(link), kind_ok)
+    return stmt, n_tag
 
 
 def _sqlite_indexed_by(s: Session, stmt: sa.Select[Any], table: str, index: str) -> list[int]:

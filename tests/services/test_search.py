@@ -655,6 +655,9 @@ PLAN_QUERIES = [
             "SET_CAP": 0,
         },
         {"FILTER_FIRST_CAP": 1_000, "COUNT_CAP": 1, "RANK_WINDOW": 2},
+        # Filters as sets even when they select few rows (tag + kind: tested per text match).
+        {"FILTER_FIRST_CAP": 0},
+        {"FILTER_FIRST_CAP": 0, "RANK_CAP": 0, "RANK_FILTERED_CAP": 0, "RANK_WINDOW": 2},
     ],
     ids=[
         "ranked",
@@ -664,6 +667,8 @@ PLAN_QUERIES = [
         "window",
         "window-join",
         "window-filter-first",
+        "sets",
+        "window-sets",
     ],
 )
 def test_every_plan_finds_the_same_rows(
