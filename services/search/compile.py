@@ -64,6 +64,9 @@ class Compiled:
     # but text): every filter can be tested on (id, source_id), so the filtered ids can be
     # read through ``search_quotes_source`` (``source_by_index``).
     tag_and_source: bool = False
+    # The query's only filter as a statement of ids that reads no quote row (``said:``
+    # through the date index), or None.
+    id_set: Any = None
 
 
 class _NotExpressibleError(Exception):
@@ -91,6 +94,7 @@ class Compiler:
         self.table = _QUOTES if kind == "quote" else _SOURCES
         self.extra: list[Text] = []
         self._names = itertools.count()
+        self._id_sets: dict[int, Any] = {}  # id(cond) -> a statement of the ids it selects
 
     # --- Engine specifics
 
@@ -142,7 +146,8 @@ class Compiler:
             and bool(filters & {"kind", "source"})
             and filters <= {"tag", "kind", "source"}
         )
-        return Compiled(match, conds, nothing, self.extra, tag_and_source)
+        id_set = self._id_sets.get(id(conds[0])) if len(conds) == 1 else None
+        return Compiled(match, conds, nothing, self.extra, tag_and_source, id_set)
 
     def combine(
         self, pos: list[Node], neg: list[Node], conds: list[ColumnElement[bool]]
@@ -282,7 +287,12 @@ class Compiler:
                 rows += [end >= lo] if lo is not None else []
                 return sa.and_(*rows)
             if quote:
-                return _said_overlaps(t, lo, hi)
+                if lo is None:
+                    return _said_overlaps(t, lo, hi)
+                union = _said_union(t, lo, hi)
+                cond: ColumnElement[bool] = t.c.id.in_(union)
+                self._id_sets[id(cond)] = union
+                return cond
             parts: list[ColumnElement[bool]] = [t.c.published_on.is_not(None)]
             if hi is not None:
                 parts.append(t.c.published_on <= hi)
@@ -453,6 +463,13 @@ def _said_overlaps(t: Any, lo: dt.date | None, hi: dt.date | None) -> ColumnElem
     start = t.c.said_start
     if lo is None:
         return sa.and_(start.is_not(None), start <= hi)
+    within: ColumnElement[bool] = t.c.id.in_(_said_union(t, lo, hi))
+    return within
+
+
+def _said_union(t: Any, lo: dt.date, hi: dt.date | None) -> Any:
+    """The ids of quotes whose date overlaps lo..hi: one date-index range per precision."""
+    start = t.c.said_start
     end = sa.func.coalesce(t.c.said_end, start)
     overlap = [end >= lo] + ([start <= hi] if hi is not None else [])
     branches = [
@@ -468,8 +485,7 @@ def _said_overlaps(t: Any, lo: dt.date | None, hi: dt.date | None) -> ColumnElem
         t.c.said_precision.in_((Precision.RANGE, Precision.APPROXIMATE)),
     )
     branches.append(sa.select(t.c.id).where(unbounded, start.is_not(None), *overlap))
-    within: ColumnElement[bool] = t.c.id.in_(sa.union_all(*branches))
-    return within
+    return sa.union_all(*branches)
 
 
 def compiler_for(dialect: str, kind: Kind, resolver: Resolver) -> Compiler:

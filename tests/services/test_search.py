@@ -684,3 +684,36 @@ def test_every_plan_finds_the_same_rows(
         assert {h.id for h in res.quotes} == expected[q], q
         if res.quote_total_exact:
             assert res.quote_total == len(expected[q]), q
+
+
+@pytest.mark.parametrize(
+    "caps",
+    [
+        {},
+        {"FILTER_FIRST_CAP": 0},
+        {"FILTER_FIRST_CAP": 0, "RANK_CAP": 0, "RANK_FILTERED_CAP": 0, "RANK_WINDOW": 1},
+    ],
+)
+def test_a_month_in_a_one_case_store_finds_the_same_rows(
+    services: Services, monkeypatch: pytest.MonkeyPatch, caps: dict[str, int]
+) -> None:
+    """One case: the date filter's ids come from the date index alone (no case check)."""
+    from services.search import service as search_service
+
+    case = services.cases.create("Only case").id
+    text = 'A said: "The border is open." B said: "The border is shut." C said: "No border."'
+    src = services.sources.add(case, title="Notes", text=text)
+    t = services.sources.get_text(src.id)
+    jan = _quote(services, src.id, t, "The border is open.", said=PartialDate.day(2021, 1, 5))
+    _quote(services, src.id, t, "The border is shut.", said=PartialDate.day(2021, 2, 5))
+    jan_month = _quote(services, src.id, t, "No border.", said=PartialDate.month(2021, 1))
+    for name, value in caps.items():
+        monkeypatch.setattr(search_service, name, value)
+    for q, want in (
+        ("said:2021-01 border", {jan, jan_month}),
+        ("said:2021-01 -open", {jan_month}),
+        ("said:2022 border", set()),
+    ):
+        assert set(services.search.ids(case, q)) == want, q
+        res = services.search.search(case, q, kind="quotes")
+        assert {h.id for h in res.quotes} == want, q
