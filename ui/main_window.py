@@ -342,6 +342,12 @@ class MainWindow(QMainWindow):
         self.act_delete = a("&Delete…", self.delete_selected, QKeySequence.StandardKey.Delete)
         self.act_new_note = a("&New note…", self.new_note, "Ctrl+N", "Type interview notes")
         self.act_import = a("&Import files…", self.import_dialog, "Ctrl+I")
+        self.act_import_folder = a(
+            "Import a &folder…",
+            self.import_folder_dialog,
+            "Ctrl+Shift+I",
+            "Import every file in a folder and its subfolders",
+        )
         self.act_export = a("&Export…", self.export_dialog, "Ctrl+E")
         self.act_new_case = a("New &case…", self.new_case)
         self.act_case_details = a("Case &details…", self.edit_case, tip="Title, author, summary")
@@ -408,6 +414,7 @@ class MainWindow(QMainWindow):
             None,
             self.act_new_note,
             self.act_import,
+            self.act_import_folder,
             self.act_export,
             None,
             self.act_quit,
@@ -1217,10 +1224,23 @@ class MainWindow(QMainWindow):
         return None
 
     def import_dialog(self) -> None:
-        """Choose files to import (File > Import)."""
-        paths, _ = QFileDialog.getOpenFileNames(self, "Import files")
+        """Choose files to import (File > Import files); the filter lists what can be read."""
+        from services.importers import FILE_PATTERNS
+
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Import files",
+            "",
+            f"Sources ({FILE_PATTERNS});;All files (*)",
+        )
         if paths:
             self.import_paths(paths)
+
+    def import_folder_dialog(self) -> None:
+        """Choose a folder whose files are all imported (File > Import a folder)."""
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder")
+        if folder:
+            self.import_paths([folder])
 
     def import_paths(self, paths: Sequence[str | Path]) -> TaskSignals | None:
         """Import files in a worker with a progress dialog and a Cancel button."""

@@ -63,6 +63,38 @@ def test_file_import_menu_imports_through_the_shared_service(
     assert "Imported 2 files" in window.message_bar.label.text()
 
 
+def test_the_file_dialog_offers_the_readable_kinds_and_a_folder_can_be_imported(
+    window: MainWindow,
+    sqlite_services: Services,
+    demo: Any,
+    tmp_path: Path,
+    calls: list[tuple[int, list[str]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[str] = []
+
+    def open_files(*args: Any, **kw: Any) -> tuple[list[str], str]:
+        asked.append(args[3])  # the name filter
+        return [], ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", open_files)
+    window.act_import.trigger()
+    assert asked[0].startswith("Sources (") and "*.pdf" in asked[0] and "*.eml" in asked[0]
+    assert asked[0].endswith(";;All files (*)")
+    assert calls == []  # cancelled: nothing imported
+
+    folder = tmp_path / "clippings"
+    (folder / "older").mkdir(parents=True)
+    write(folder, "harbour_story.html", web_page("Harbour story"))
+    write(folder / "older", "note.txt", "The mayor said the harbour would stay open.\n")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
+    assert "Import a &folder…" in [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    window.act_import_folder.trigger()  # File > Import a folder…
+    assert calls == [(demo.id, ["clippings"])]
+    assert {"Harbour story", "note"} <= _titles(sqlite_services, demo.id)
+    assert "Imported 2 files" in window.message_bar.label.text()
+
+
 def test_dropped_files_and_the_command_line_use_the_same_service(
     window: MainWindow,
     sqlite_services: Services,
