@@ -17,19 +17,23 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from models.textfold import index_fold
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# The newest migration shipped (models/migrations/versions). Kept here so that opening a store
+# already at it needs no Alembic import (a fifth of a second at every start of the window and
+# of each command); tests/models/test_migrations.py checks it against Alembic's own head.
+HEAD_REVISION = "0004_search_covering"
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 APP_NAME = "Sourcebook"
@@ -304,6 +308,8 @@ def _disable_pysqlite_autobegin(dbapi_conn: Any, _record: Any) -> None:
 
 def alembic_config(engine: Engine | None = None) -> Config:
     """Alembic configuration pointing at the bundled migrations."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if engine is not None:
@@ -313,15 +319,22 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 def head_revision() -> str:
     """The newest migration revision shipped with this version."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    return HEAD_REVISION
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the store is at, or None for an empty database."""
+    """The revision the store is at, or None for an empty database.
+
+    Read with plain SQL from Alembic's ``alembic_version`` table (Alembic's own reader would
+    import Alembic at every start).
+    """
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:
+        raise StoreError(f"the store records several schema versions ({', '.join(rows)})")
+    return rows[0] if rows else None
 
 
 def upgrade(engine: Engine, backup: bool = True) -> Path | None:
@@ -362,6 +375,9 @@ def _upgrade(engine: Engine, backup: bool) -> Path | None:
     head = head_revision()
     if current == head:
         return None
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     known = {r.revision for r in script.walk_revisions()}
     if current is not None and current not in known:
@@ -483,6 +499,8 @@ def _check_server_upgrade(engine: Engine, before: str | None, allowed: bool) -> 
     # wants to decide when a shared store moves to a new schema. An empty database is created.
     if allowed or before is None or engine.dialect.name == "sqlite":
         return
+    from alembic.script import ScriptDirectory
+
     head = head_revision()
     known = {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if before != head and before in known:  # an unknown (newer) schema: upgrade() says so

@@ -45,5 +45,6 @@ def downgrade() -> None:
         encoding="utf-8",
     )
     monkeypatch.setattr(models.db, "MIGRATIONS_DIR", target)
+    monkeypatch.setattr(models.db, "HEAD_REVISION", EXTRA_REVISION)  # what a release would ship
     assert head_revision() == EXTRA_REVISION
     return old_head

@@ -9,6 +9,18 @@ from models.entities import Base
 from models.migrations.filters import include_object
 
 
+def test_the_head_revision_named_in_models_db_is_alembics_head(store) -> None:
+    """``models.db.HEAD_REVISION`` (read without Alembic) is the newest migration shipped."""
+    from alembic.script import ScriptDirectory
+
+    from models.db import HEAD_REVISION, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [HEAD_REVISION]
+    with store.engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == HEAD_REVISION
+    assert current_revision(store.engine) == HEAD_REVISION
+
+
 def test_migrations_match_models(store) -> None:
     """Alembic's migrations on an empty database give exactly the models' schema."""
     assert current_revision(store.engine) == head_revision()
