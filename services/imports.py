@@ -39,7 +39,7 @@ from services.errors import (
 from services.importers import EXTENSIONS, Extracted, Reader, reader_for
 from services.importers.pool import Pending, ReaderProcess, read_file, will_fork
 from services.importers.text import read_plain_text
-from services.sources import check_metadata, validate_url
+from services.sources import check_metadata, check_page_starts, validate_url
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -572,10 +572,7 @@ def _source_row(
 ) -> dict[str, Any]:
     """The ``sources`` row for a file (without ``file_id``), checked as SourceService.add does."""
     row = check_metadata({"title": title, "kind": got.kind, "file_name": file.file_name, **values})
-    if got.page_starts and (
-        list(got.page_starts) != sorted(got.page_starts) or got.page_starts[0] != 0
-    ):
-        raise ValidationError("page starts must begin at 0 and increase")
+    check_page_starts(got.page_starts)
     now = utcnow()
     row.update(
         case_id=case_id,

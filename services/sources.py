@@ -132,6 +132,12 @@ def check_metadata(values: Mapping[str, Any]) -> dict[str, Any]:
     return _check_metadata(values)
 
 
+def check_page_starts(page_starts: Sequence[int]) -> None:
+    """Refuse page starts that do not begin at 0 and increase (a PDF's page mapping)."""
+    if page_starts and (list(page_starts) != sorted(page_starts) or page_starts[0] != 0):
+        raise ValidationError("page starts must begin at 0 and increase")
+
+
 class SourceService(Service):
     """Use cases on sources."""
 
@@ -170,8 +176,7 @@ class SourceService(Service):
         """
         values = _check_metadata({"title": title, "kind": kind, **metadata})
         text = normalise_text(text)
-        if page_starts and (list(page_starts) != sorted(page_starts) or page_starts[0] != 0):
-            raise ValidationError("page starts must begin at 0 and increase")
+        check_page_starts(page_starts)
         if session is not None:
             return self._add(session, case_id, values, text, file, page_starts, parent_id)
         with self._tx() as s:
