@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
@@ -53,6 +52,7 @@ from services.errors import DomainError
 from services.search.dto import SavedSearchDTO
 from services.search.highlight import find_matches, matcher
 from services.search.query import And, Text, parse, text_leaves
+from ui.panes.table_pane import setup_row_view
 from ui.reader_view import OffsetMap, is_dark
 from ui.table_models import IdRole
 from ui.workers import run_task
@@ -268,16 +268,7 @@ class SavedSearchesPane(QWidget):
         self.view = _SavedSearchesView(self)
         self.view.setObjectName("savedSearchesView")
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setWordWrap(False)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        setup_row_view(self.view, QAbstractItemView.SelectionMode.SingleSelection)
         for col, width in ((NAME, 150), (QUOTES, 60), (SOURCES, 60)):
             self.view.setColumnWidth(col, width)
         self.view.activated.connect(lambda index: self.run_saved(int(index.data(IdRole))))

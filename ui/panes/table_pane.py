@@ -17,6 +17,20 @@ from PySide6.QtWidgets import (
 from ui.table_models import FilterProxyModel, IdRole, LazyTableModel
 
 
+def setup_row_view(view: QTableView, selection: QAbstractItemView.SelectionMode) -> None:
+    """The look every list of the window shares: whole rows, read-only, compact, striped."""
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(selection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+
+
 class TablePane(QWidget):
     """A table of one kind of item (quotes, people, sources or events).
 
@@ -39,16 +53,8 @@ class TablePane(QWidget):
         self.view = QTableView(self)
         self.view.setObjectName(f"{model.kind}View")
         self.view.setModel(self.proxy)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setWordWrap(False)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        setup_row_view(self.view, QAbstractItemView.SelectionMode.ExtendedSelection)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)
         self.view.setDragEnabled(True)
