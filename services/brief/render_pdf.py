@@ -353,12 +353,19 @@ def _make_bidi_text() -> type:
 
         def _plain_linked_line(self, t: Any, line: str, y: float) -> float:
             """One left-to-right line with link words, into text object ``t``; returns its end."""
-            canv = self.canv
-            font, size = self.latin, self.size
             t.setTextOrigin(self.indent, y)
-            pos = float(self.indent)
-            plain: list[str] = []
-            for word in line.split(" "):
+            return self._linked_words(t, line, self.latin, float(self.indent), y)
+
+        def _linked_words(self, t: Any, text: str, font: str, x: float, y: float) -> float:
+            """Write ``text`` from ``x`` into text object ``t``; returns where it ends.
+
+            Link words are drawn in the accent colour with a link each; the plain words
+            between links go in one piece.
+            """
+            canv, size = self.canv, self.size
+            pos = x
+            plain: list[str] = []  # words since the last link, drawn in one go
+            for word in text.split(" "):
                 link = self._link_for(word) if word else None
                 if link is None:
                     plain.append(word)
@@ -410,36 +417,10 @@ def _make_bidi_text() -> type:
 
         def _show_linked(self, text: str, font: str, x: float, y: float, width: float) -> float:
             """A left-to-right run whose link words are drawn in the accent colour and linked."""
-            canv = self.canv
-            t = canv.beginText(x, y)
+            t = self.canv.beginText(x, y)
             t.setFont(font, self.size)
-            pos = x
-            plain: list[str] = []  # words since the last link, drawn in one go
-            for i, word in enumerate(text.split(" ")):
-                link = self._link_for(word) if word else None
-                if link is None:
-                    plain.append(word)
-                    continue
-                before = " ".join(plain) + (" " if i else "")
-                plain = []
-                if before:
-                    t.textOut(before)
-                    pos += pdfmetrics.stringWidth(before, font, self.size)
-                w = pdfmetrics.stringWidth(word, font, self.size)
-                t._code.append(_fill_op(ACCENT))
-                t.textOut(word)
-                t._code.append(_fill_op(self.color))
-                dest, is_url = link
-                rect = (pos, y - self.size * 0.25, pos + w, y + self.size)
-                if is_url:
-                    _link(canv, rect, uri=dest)
-                else:
-                    _link(canv, rect, dest=dest)
-                pos += w
-                plain = [""]  # the space after the link word
-            if plain and plain != [""]:
-                t.textOut(" ".join(plain))
-            canv.drawText(t)
+            self._linked_words(t, text, font, x, y)
+            self.canv.drawText(t)
             return x + width
 
         def _draw_suffix(self, x: float, y: float) -> None:
