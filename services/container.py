@@ -1,31 +1,35 @@
-"""All services over one open store, built once by the composition root (main.py)."""
+"""All services over one open store, built once by the composition root (main.py).
+
+Each service is built, and its module imported, the first time it is used: a window start
+needs the case, source, quote, people and event services, not extraction, importing or
+archives, whose modules cost a tenth of a second to import.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from models.db import Store, open_store
-from services.archive import ArchiveService
-from services.backup import BackupService
-from services.cases import CaseService
-from services.changes import ChangeWatcher
-from services.events import EventService
-from services.extract.service import ExtractionService
-from services.imports import ImportService
-from services.people import PeopleService
-from services.places import PlaceService
-from services.quotes import QuoteService
-from services.search.service import SearchService
-from services.sources import SourceService
-from services.tags import TagService
 
 if TYPE_CHECKING:
+    from services.archive import ArchiveService
+    from services.backup import BackupService
     from services.brief.service import ExportService
+    from services.cases import CaseService
+    from services.changes import ChangeWatcher
+    from services.events import EventService
     from services.extract.review import ReviewService
+    from services.extract.service import ExtractionService
+    from services.imports import ImportService
+    from services.people import PeopleService
+    from services.places import PlaceService
+    from services.quotes import QuoteService
+    from services.search.service import SearchService
+    from services.sources import SourceService
+    from services.tags import TagService
 
 
-@dataclass
 class Services:
     """The services of one store.
 
@@ -33,41 +37,13 @@ class Services:
         store: The open store (engine, session factory).
     """
 
-    store: Store
-    cases: CaseService
-    sources: SourceService
-    quotes: QuoteService
-    people: PeopleService
-    events: EventService
-    places: PlaceService
-    tags: TagService
-    backups: BackupService
-    archive: ArchiveService
-    changes: ChangeWatcher
-    search: SearchService
-    extraction: ExtractionService
-    imports: ImportService
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     @classmethod
     def over(cls, store: Store) -> Services:
-        """Build every service over ``store``."""
-        f = store.sessions
-        return cls(
-            store=store,
-            cases=CaseService(f),
-            sources=SourceService(f),
-            quotes=QuoteService(f),
-            people=PeopleService(f),
-            events=EventService(f),
-            places=PlaceService(f),
-            tags=TagService(f),
-            backups=BackupService(store),
-            archive=ArchiveService(store),
-            changes=ChangeWatcher(f),
-            search=SearchService(f),
-            extraction=ExtractionService(f),
-            imports=ImportService(f),
-        )
+        """The services over ``store`` (each built on first use)."""
+        return cls(store)
 
     @classmethod
     def open(
@@ -82,6 +58,97 @@ class Services:
         if auto_backup:
             svc.backups.start_automatic()
         return svc
+
+    @cached_property
+    def cases(self) -> CaseService:
+        """Cases: create, list, edit, counts."""
+        from services.cases import CaseService
+
+        return CaseService(self.store.sessions)
+
+    @cached_property
+    def sources(self) -> SourceService:
+        """Sources: their text, metadata and original files."""
+        from services.sources import SourceService
+
+        return SourceService(self.store.sessions)
+
+    @cached_property
+    def quotes(self) -> QuoteService:
+        """Quotes and their place in their sources."""
+        from services.quotes import QuoteService
+
+        return QuoteService(self.store.sessions)
+
+    @cached_property
+    def people(self) -> PeopleService:
+        """People and organisations, aliases, affiliations, merging."""
+        from services.people import PeopleService
+
+        return PeopleService(self.store.sessions)
+
+    @cached_property
+    def events(self) -> EventService:
+        """Events on the timeline and their links."""
+        from services.events import EventService
+
+        return EventService(self.store.sessions)
+
+    @cached_property
+    def places(self) -> PlaceService:
+        """Places and their spellings."""
+        from services.places import PlaceService
+
+        return PlaceService(self.store.sessions)
+
+    @cached_property
+    def tags(self) -> TagService:
+        """Tags of a case."""
+        from services.tags import TagService
+
+        return TagService(self.store.sessions)
+
+    @cached_property
+    def backups(self) -> BackupService:
+        """Backups of a SQLite store (automatic and on demand)."""
+        from services.backup import BackupService
+
+        return BackupService(self.store)
+
+    @cached_property
+    def archive(self) -> ArchiveService:
+        """Case archives: export a case to a file and import it into any store."""
+        from services.archive import ArchiveService
+
+        return ArchiveService(self.store)
+
+    @cached_property
+    def changes(self) -> ChangeWatcher:
+        """Notices of what other processes changed in the store."""
+        from services.changes import ChangeWatcher
+
+        return ChangeWatcher(self.store.sessions)
+
+    @cached_property
+    def search(self) -> SearchService:
+        """Full-text search and saved searches."""
+        from services.search.service import SearchService
+
+        return SearchService(self.store.sessions)
+
+    @cached_property
+    def extraction(self) -> ExtractionService:
+        """Suggested quotes, speakers, people, places and dates from a source."""
+        from services.extract.service import ExtractionService
+
+        return ExtractionService(self.store.sessions)
+
+    @cached_property
+    def imports(self) -> ImportService:
+        """Importing files and folders as sources."""
+        from services.imports import ImportService
+
+        return ImportService(self.store.sessions)
 
     @property
     def exports(self) -> ExportService:

@@ -237,6 +237,7 @@ class QuoteDTO:
     case_id: int
     source_id: int
     source_title: str
+    source_confidential: bool
     start: int
     end: int
     text: str
@@ -266,6 +267,7 @@ class QuoteDTO:
             case_id=q.case_id,
             source_id=q.source_id,
             source_title=q.source.title,
+            source_confidential=q.source.confidentiality is Confidentiality.CONFIDENTIAL,
             start=q.start_offset,
             end=q.end_offset,
             text=q.text,

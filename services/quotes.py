@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, load_only, raiseload
 
 from models.dates import PartialDate
 from models.entities import (
@@ -65,6 +65,18 @@ def check_span(text: str, start: int, end: int, expected: str | None) -> str:
 
 def _clip(s: str, n: int = 60) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
+
+
+# A list row needs its source's title and confidentiality and its speaker's name and
+# confidentiality, not their texts, tags, aliases and affiliations (five more queries a page).
+_LIST_LOADING = (
+    joinedload(Quote.source).options(
+        load_only(Source.title, Source.confidentiality, raiseload=True), raiseload("*")
+    ),
+    joinedload(Quote.speaker).options(
+        load_only(Person.name, Person.confidential, raiseload=True), raiseload("*")
+    ),
+)
 
 
 class QuoteService(Service):
@@ -200,6 +212,7 @@ class QuoteService(Service):
                 .order_by(Quote.source_id, Quote.start_offset, Quote.id)
                 .offset(offset)
                 .limit(limit)
+                .options(*_LIST_LOADING)
             )
             return [QuoteDTO.of(r) for r in s.scalars(q).unique()]
 

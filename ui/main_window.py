@@ -193,7 +193,6 @@ class MainWindow(QMainWindow):
 
     def _build_panes(self) -> None:
         quotes_model = QuotesTableModel(self)
-        quotes_model.source_lookup = self._source_is_confidential
         self.quotes = TablePane(quotes_model)
         self.people = TablePane(PeopleTableModel(self))
         self.sources = TablePane(SourcesTableModel(self))
@@ -278,22 +277,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["quote"]], [230], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["event"], self.card_dock], [300, 420], Qt.Orientation.Vertical)
 
-        self.review_dock: QDockWidget | None = None
-        self.review_pane: Any = None
-        if importlib.util.find_spec("ui.panes.review_pane") is not None:
-            try:
-                from ui.panes.review_pane import ReviewPane
-
-                self.review_pane = ReviewPane(self.svc, self.reader, self.undo_stack)
-                self.review_pane.failed.connect(self.show_error)
-                self.review_pane.proposals_accepted.connect(lambda *_: self.refresh())
-                self.review_dock = self._dock(
-                    "Suggested quotes", "reviewDock", self.review_pane, right
-                )
-                self.tabifyDockWidget(self.editor_dock, self.review_dock)
-                self.review_dock.hide()
-            except Exception as exc:  # noqa: BLE001 - a colleague's pane must not stop the window
-                log.warning("review pane unavailable: %s", exc)
+        # The suggestions pane is built when first wanted (its modules take 50 ms to import).
+        self._review: tuple[Any, QDockWidget] | None = None
 
     def _action(
         self, text: str, slot: Callable[..., Any], shortcut: Any = None, tip: str = ""
@@ -354,7 +339,6 @@ class MainWindow(QMainWindow):
         self.act_demo = a("Open the &demo case", self.open_demo)
         self.act_merge = a("&Merge into…", self.merge_person)
         self.act_suggest = a("&Suggest quotes…", self.suggest_quotes)
-        self.act_suggest.setEnabled(self.review_pane is not None)
         self.act_export.setEnabled(importlib.util.find_spec("ui.export_dialog") is not None)
         self.act_quit = a("&Quit", self.close, "Ctrl+Q")  # the desktops' Quit key everywhere
         self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
@@ -737,12 +721,6 @@ class MainWindow(QMainWindow):
             src = svc.sources.get(sid)
             links.append(("source", sid, ("\N{LOCK} " if src.confidential else "") + src.title))
         return links
-
-    def _source_is_confidential(self, source_id: int) -> bool:
-        try:
-            return self.svc.sources.get(source_id).confidential
-        except DomainError:
-            return False
 
     def _set_focus_label(self, text: str) -> None:
         self.focus_label.setText(f"  {text}  " if text else "")
@@ -1325,11 +1303,33 @@ class MainWindow(QMainWindow):
         ids = self.quotes.selected_ids() or None
         ExportDialog(self.svc, self.case_id, self, quote_ids=ids).exec()
 
+    @property
+    def review_pane(self) -> Any:
+        """The suggested-quotes pane (built on first use, in a hidden dock)."""
+        return self._review_parts()[0]
+
+    @property
+    def review_dock(self) -> QDockWidget:
+        """The dock of the suggested-quotes pane (built on first use, hidden)."""
+        return self._review_parts()[1]
+
+    def _review_parts(self) -> tuple[Any, QDockWidget]:
+        if self._review is None:
+            from ui.panes.review_pane import ReviewPane
+
+            pane = ReviewPane(self.svc, self.reader, self.undo_stack)
+            pane.failed.connect(self.show_error)
+            pane.proposals_accepted.connect(lambda *_: self.refresh())
+            dock = self._dock(
+                "Suggested quotes", "reviewDock", pane, Qt.DockWidgetArea.RightDockWidgetArea
+            )
+            self.tabifyDockWidget(self.editor_dock, dock)
+            dock.hide()
+            self._review = (pane, dock)
+        return self._review
+
     def suggest_quotes(self) -> None:
         """Source > Suggest quotes… for the source in the reader."""
-        if self.review_pane is None or self.review_dock is None:
-            self.show_error("Quote suggestions are not available in this version.")
-            return
         if self.reader.source is None:
             self.show_error("Open a source in the reader first.")
             return

@@ -63,7 +63,6 @@ class LazyTableModel(QAbstractTableModel):
 
     def set_fetcher(self, fetch: Fetcher | None) -> None:
         """Show what ``fetch(offset, limit)`` returns, starting again from the top."""
-        self._forget()
         self.beginResetModel()
         self._fetch = fetch
         self._rows = []
@@ -76,14 +75,10 @@ class LazyTableModel(QAbstractTableModel):
             return
         n = max(len(self._rows), BATCH)
         rows = list(self._fetch(0, n))
-        self._forget()
         self.beginResetModel()
         self._rows = rows
         self._exhausted = len(rows) < n
         self.endResetModel()
-
-    def _forget(self) -> None:
-        """Drop anything cached beside the rows (subclasses)."""
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008, N802
         """Whether the service has rows beyond those loaded."""
@@ -212,11 +207,7 @@ class QuotesTableModel(LazyTableModel):
     """Quotes (text, speaker, date, status, source).
 
     A quote from a confidential source, or by a confidential speaker, is marked like the
-    source or person itself. Whether a source is confidential comes from ``source_lookup``
-    (source id -> bool), asked once per source and remembered until the next reload.
-
-    Attributes:
-        source_lookup: Tells whether a source is confidential (None: none is).
+    source or person itself.
     """
 
     kind = "quote"
@@ -229,23 +220,8 @@ class QuotesTableModel(LazyTableModel):
         ("Source", lambda q: q.source_title),
     )
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.source_lookup: Callable[[int], bool] | None = None
-        self._secret_sources: dict[int, bool] = {}
-
-    def _forget(self) -> None:
-        self._secret_sources = {}
-
-    def source_confidential(self, source_id: int) -> bool:
-        """Whether the source is confidential (asked once per source, then remembered)."""
-        if source_id not in self._secret_sources:
-            lookup = self.source_lookup
-            self._secret_sources[source_id] = bool(lookup(source_id)) if lookup else False
-        return self._secret_sources[source_id]
-
     def _confidential(self, dto: Any) -> bool:
-        return bool(dto.speaker_confidential) or self.source_confidential(dto.source_id)
+        return bool(dto.speaker_confidential or dto.source_confidential)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """As the base, with the Source cell marked when the source is confidential."""
@@ -255,7 +231,7 @@ class QuotesTableModel(LazyTableModel):
             and index.isValid()
             and index.column() == self.SOURCE_COLUMN
             and value is not None
-            and self.source_confidential(self._rows[index.row()].source_id)
+            and self._rows[index.row()].source_confidential
         ):
             return LOCK + value
         return value

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -202,3 +203,48 @@ def test_offsets_and_text_always_agree(sqlite_services: Services) -> None:
         assert svc.sources.get_text(src.id) == text
 
     check()
+
+
+def test_list_reads_a_page_in_three_statements(services: Services) -> None:
+    """A page of quotes costs the same few statements whatever its sources and speakers hold.
+
+    A list row needs its source's title and confidentiality and its speaker's name: the sources'
+    texts and tags and the speakers' aliases, affiliations and tags stay in the store.
+    """
+    from sqlalchemy import event
+
+    case = services.cases.create("Many").id
+    secret = services.sources.add(case, title="Leak", text="xy " * 50_000)
+    services.sources.update(secret.id, confidentiality="confidential")
+    public = services.sources.add(case, title="Paper", text=TEXT).id
+    abdi = services.people.create(case, "Mazloum Abdi", aliases=["Mazloum Kobani"])
+    sdf = services.people.create(case, "SDF", kind="organisation")
+    services.people.add_affiliation(abdi.id, sdf.id, role="commander")
+    services.tags.add("source", secret.id, "leak")
+    services.tags.add("person", abdi.id, "sdf")
+    for sid in (secret.id, public):
+        for i in range(5):
+            services.quotes.create(sid, 3 * i, 3 * i + 2, speaker_id=abdi.id, tags=["t"])
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    engine = services.store.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        rows = services.quotes.list(case)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # The case, the quotes with their sources and speakers, the quotes' tags.
+    assert len(statements) == 3, statements
+    assert all("aliases" not in s and "affiliations" not in s for s in statements)
+    assert not any("sources.text" in s for s in statements)
+    assert {(q.source_title, q.source_confidential) for q in rows} == {
+        ("Leak", True),
+        ("Paper", False),
+    }
+    assert {(q.speaker_name, q.speaker_confidential, q.tags) for q in rows} == {
+        ("Mazloum Abdi", False, ("t",))
+    }

@@ -238,11 +238,10 @@ def source_json(src: SourceDTO, text: str | None = None) -> dict[str, Any]:
     return out
 
 
-def quote_json(q: QuoteDTO, source_confidential: bool) -> dict[str, Any]:
+def quote_json(q: QuoteDTO) -> dict[str, Any]:
     """A quote as JSON: ``speaker_confidential`` and ``source_confidential`` mark protection."""
     out: dict[str, Any] = to_jsonable(q)
     out["said_label"] = q.said.label() if q.said else None
-    out["source_confidential"] = source_confidential
     return out
 
 
@@ -411,13 +410,7 @@ def cmd_quotes(args: argparse.Namespace, svc: Services) -> int:
     people = {p.id: p for p in svc.people.list(case.id)}
     roles = {q.id: _role_when_said(people.get(q.speaker_id or -1), q) for q in quotes}
     if args.json:
-        secret = {s.id for s in svc.sources.list(case.id) if s.confidential}
-        print_json(
-            [
-                {**quote_json(q, q.source_id in secret), "speaker_role": roles[q.id] or None}
-                for q in quotes
-            ]
-        )
+        print_json([{**quote_json(q), "speaker_role": roles[q.id] or None} for q in quotes])
         return 0
     rows = [
         (
@@ -469,7 +462,7 @@ def cmd_quote_add(args: argparse.Namespace, svc: Services) -> int:
         tags=args.tag,
     )
     if args.json:
-        print_json(quote_json(q, src.confidential))
+        print_json(quote_json(q))
     else:
         who = f" ({q.speaker_name})" if q.speaker_name else ""
         print(f"created quote {q.id}{who}: “{q.text}”")

@@ -533,7 +533,7 @@ def cmd_quote_edit(args: argparse.Namespace, svc: Services) -> int:
     if tags is not None:
         q = svc.quotes.set_tags(args.id, tags)
     if args.json:
-        print_json(quote_json(q, svc.sources.get(q.source_id).confidential))
+        print_json(quote_json(q))
     else:
         who = f" ({q.speaker_name})" if q.speaker_name else ""
         print(f"updated quote {q.id}{who} (version {q.version}): “{q.text}”")
