@@ -36,8 +36,8 @@ from services.errors import (
     ImportFailedError,
     ValidationError,
 )
-from services.importers import EXTENSIONS, Extracted, Reader, reader_for
-from services.importers.pool import Pending, ReaderProcess, read_file, will_fork
+from services.importers import EXTENSIONS, Extracted, Reader, read_any, reader_for
+from services.importers.pool import Pending, Read, ReaderProcess, finish, read_file, will_fork
 from services.importers.text import read_plain_text
 from services.sources import check_metadata, check_page_starts, validate_url
 
@@ -240,17 +240,20 @@ class ImportService(Service):
         batch: _Batch | None = None,
         pending: Pending | None = None,
         digest: str = "",
-        upcoming: Sequence[str] = (),
+        upcoming: Callable[[], Sequence[str]] = tuple,
     ) -> ImportResult | None:
         """Check, read and store one file in the session ``s`` (the caller commits).
 
-        The rows are written with Core inserts (:func:`_store_source`) under a savepoint: a
-        file that fails part-way (an email's attachment) leaves nothing behind. With a
-        ``batch``, a file without attachments is only checked and prepared here and its rows
-        are inserted with the batch's others (:meth:`_Batch.flush`, before the commit, so the
-        search index is in step at commit); None is returned for it. With ``pending``, the
-        file was sent to the reader process and its result is taken from there; ``digest`` is
-        the SHA-256 of ``data`` when already known, ``upcoming`` those of the next files (their
+        The rows are written with Core inserts (:func:`_insert_row`) under a savepoint: a file
+        that fails part-way (an email's attachment) leaves nothing behind. With a ``batch``, a
+        file without attachments is only checked and extracted here, and None is returned for
+        it: its text is normalised, its language detected and its rows built and inserted with
+        the batch's other files by :meth:`_Batch.flush` (before the commit, so the search index
+        is in step at commit). Doing that work for many files in one go costs less than file by
+        file between extractions, which push it out of the processor's caches (see
+        docs/performance.md, "Importing files"). With ``pending``, the file was sent to the
+        reader process and its result is taken from there; ``digest`` is the SHA-256 of
+        ``data`` when already known, ``upcoming`` gives those of the next files (their
         duplicate check is done in the same query).
         """
         if batch is None:
@@ -269,8 +272,8 @@ class ImportService(Service):
             raise DuplicateError(
                 f"{path.name}: already in this case (source {here})", existing_id=here
             )
-        read = pending.result() if pending is not None else read_file(path, data)
-        got, text = read.got, read.text
+        read = pending.result() if pending is not None else None
+        got = read.got if read is not None else read_any(path, data)
         notices: list[str] = []
         if elsewhere:
             cases = ", ".join(map(str, elsewhere))
@@ -280,20 +283,17 @@ class ImportService(Service):
             )
         if got.note and "file name says" in got.note:
             notices.append(f"{path.name}: {got.note.split('. ')[-1].strip()}")
-        values = _fields(got, read.language)
-        values["meta"]["file_modified"] = modified
-        title = _clip(got.title or path.name, 500)
         file = _File(data, digest, path.name, got.media_type, file_id)
         if batch is not None and not got.attachments:
-            row = _source_row(case_id, title, text, got, file, values, None)
-            batch.defer(_Deferred(str(path), row, file, tuple(notices)))
+            batch.defer(_Deferred(str(path), file, tuple(notices), got, modified, read))
             return None
+        row = _new_row(case_id, path, file, got, modified, read)
         if batch is not None:
             batch.flush()  # attachments may repeat bytes of files waiting in the batch
             batch.known.clear()  # rows are inserted now: looked-up duplicates may be stale
         with s.begin_nested():
             conn = s.connection()  # asking for it inside the block emits the SAVEPOINT
-            src = _store_source(conn, case_id, title, text, got, file, values, None)
+            src = _insert_row(conn, row, file)
             attached: list[SourceDTO] = []
             for att in got.attachments:
                 try:
@@ -371,7 +371,7 @@ class ImportService(Service):
                         batch=batch,
                         pending=item.pending,
                         digest=item.digest,
-                        upcoming=queue.digests(),
+                        upcoming=queue.digests,
                     )
                     result = batch.run(store)
                 except DuplicateError as exc:
@@ -459,7 +459,11 @@ class _ReadAhead:
     """Files read from disk in order, a few ahead of the one being stored.
 
     Their duplicate check is one query (:meth:`_Batch.where`), and with a reader process the
-    reader extracts them while this process stores the one before.
+    reader extracts them while this process stores the one before. Files are read in runs
+    (when none is left in one process; when half are left with a reader process, which must
+    not run dry): reading and hashing files one at a time between extractions cost about three
+    times as much (0.15 ms against 0.045 ms a web page), the processor's caches being full of
+    the extraction library's work each time.
     """
 
     def __init__(self, files: list[Path], reader: ReaderProcess | None) -> None:
@@ -483,12 +487,14 @@ class _ReadAhead:
         return [item.digest for item in self.queue if item.digest]
 
     def next(self) -> _Next:
-        """The next file (it must exist), after topping up the files read ahead."""
+        """The next file (it must exist), after topping up the files read ahead if due."""
+        low = READ_AHEAD_FILES // 2 if self.reader is not None else 0
         while (
-            self.files
-            and len(self.queue) < READ_AHEAD_FILES
+            len(self.queue) <= low
+            and self.files
             and (not self.queue or self.bytes < READ_AHEAD_BYTES)
         ):
+            low = READ_AHEAD_FILES - 1  # due: read up to READ_AHEAD_FILES
             self.queue.append(self._load(self.files.popleft()))
         if not self.queue:
             self.queue.append(self._load(self.files.popleft()))
@@ -523,6 +529,8 @@ _WHERE_MANY = (
 _CASE_EXISTS = select(_CASES.c.id).where(_CASES.c.id == bindparam("case_id"))
 _INSERT_FILE = insert(_FILES)
 _INSERT_SOURCE = insert(_SOURCES)
+_INSERT_FILES = _INSERT_FILE.returning(_FILES.c.sha256, _FILES.c.id)  # many rows at once
+_INSERT_SOURCES = _INSERT_SOURCE.returning(_SOURCES.c.file_id, _SOURCES.c.id)
 
 
 def _where(conn: Connection, case_id: int, sha256: str) -> tuple[int | None, int | None, list[int]]:
@@ -656,6 +664,21 @@ def _store_source(
     return _insert_row(conn, row, file)
 
 
+def _new_row(
+    case_id: int, path: Path, file: _File, got: Extracted, modified: str, read: Read | None
+) -> dict[str, Any]:
+    """The ``sources`` row of a file read (see :func:`_source_row`).
+
+    Its text is normalised and its language detected here, unless the reader process did it
+    (``read``).
+    """
+    read = read or finish(got)
+    values = _fields(got, read.language)
+    values["meta"]["file_modified"] = modified
+    title = _clip(got.title or path.name, 500)
+    return _source_row(case_id, title, read.text, got, file, values, None)
+
+
 def _insert_row(conn: Connection, row: dict[str, Any], file: _File) -> SourceDTO:
     """Insert one prepared row (and its file's bytes unless already stored)."""
     file_id = file.stored_id
@@ -667,19 +690,29 @@ def _insert_row(conn: Connection, row: dict[str, Any], file: _File) -> SourceDTO
 
 @dataclass(frozen=True)
 class _Deferred:
-    """A file read and checked, whose rows are inserted with the rest of its batch."""
+    """A file extracted and checked, whose row is built and inserted with its batch's others.
+
+    ``read`` is the reader process's result (text normalised, language detected), None when
+    the file was extracted in this process.
+    """
 
     path: str
-    row: dict[str, Any]
     file: _File
     notices: tuple[str, ...]
+    got: Extracted
+    modified: str
+    read: Read | None
+
+    def row(self, case_id: int) -> dict[str, Any]:
+        """The file's ``sources`` row (without ``file_id``)."""
+        return _new_row(case_id, Path(self.path), self.file, self.got, self.modified, self.read)
 
 
 class _Batch:
     """Files stored in one transaction and committed together.
 
     A file with attachments is stored at once under its own savepoint. Other files are
-    prepared (read, checked, their rows built) and their rows inserted together by
+    extracted and checked one by one, then their rows are built and inserted together by
     :meth:`flush`, with one multi-row INSERT per table, before the commit: the rows and their
     search index entries are committed in the same transaction. If such an INSERT is refused,
     the rows are inserted again one by one, each under a savepoint, so that only the file at
@@ -726,10 +759,10 @@ class _Batch:
                 self._abandon(_first_line(exc))
             raise ImportFailedError(f"the store refused the file: {_first_line(exc)}") from exc
 
-    def where(self, conn: Connection, digest: str, upcoming: Sequence[str]) -> _Where:
+    def where(self, conn: Connection, digest: str, upcoming: Callable[[], Sequence[str]]) -> _Where:
         """:func:`_where` for ``digest``, looking up the ``upcoming`` files' in the same query."""
         if digest not in self.known:
-            wanted = [digest, *(d for d in upcoming if d not in self.known)]
+            wanted = [digest, *(d for d in upcoming() if d not in self.known)]
             for d in wanted:
                 self.known[d] = []
             for sha, *row in conn.execute(_WHERE_MANY, {"digests": wanted}):
@@ -746,34 +779,48 @@ class _Batch:
         self.digests.add(item.file.sha256)
 
     def flush(self) -> None:
-        """Insert the deferred rows (files then sources, one multi-row INSERT each)."""
+        """Build the deferred files' rows, then insert them (one multi-row INSERT per table).
+
+        A file whose row is refused by the checks (:func:`_source_row`) fails alone.
+        """
         items, self.deferred = self.deferred, []
         self.digests.clear()
         self.known.clear()
         if not items or self.session is None:
             return
+        ready: list[tuple[_Deferred, dict[str, Any]]] = []
+        for item in items:
+            try:
+                ready.append((item, item.row(self.case_id)))
+            except DomainError as exc:
+                self.summary.failed.append((item.path, exc.message))
+        if not ready:
+            return
         s = self.session
         try:
             try:
                 with s.begin_nested():
-                    stored = _insert_rows(s.connection(), items)
+                    stored = _insert_rows(s.connection(), ready)
             except SQLAlchemyError:
                 if not _usable(s):
                     raise
-                stored = self._one_by_one(s, items)
+                stored = self._one_by_one(s, ready)
         except SQLAlchemyError:
-            self.deferred = items  # the batch is lost: the caller reports these as failed
+            # The batch is lost: the caller reports these as failed.
+            self.deferred = [item for item, _row in ready]
             raise
         for item, dto in stored:
             self.done(item.path, ImportResult(dto, (), item.notices))
 
-    def _one_by_one(self, s: Session, items: list[_Deferred]) -> list[tuple[_Deferred, SourceDTO]]:
+    def _one_by_one(
+        self, s: Session, items: list[tuple[_Deferred, dict[str, Any]]]
+    ) -> list[tuple[_Deferred, SourceDTO]]:
         """Insert rows one at a time, each under a savepoint; refused ones are reported."""
         stored = []
-        for item in items:
+        for item, row in items:
             try:
                 with s.begin_nested():
-                    stored.append((item, _insert_row(s.connection(), item.row, item.file)))
+                    stored.append((item, _insert_row(s.connection(), row, item.file)))
             except SQLAlchemyError as exc:
                 if not _usable(s):
                     raise
@@ -833,7 +880,9 @@ class _Batch:
             self.conn = None
 
 
-def _insert_rows(conn: Connection, items: list[_Deferred]) -> list[tuple[_Deferred, SourceDTO]]:
+def _insert_rows(
+    conn: Connection, items: list[tuple[_Deferred, dict[str, Any]]]
+) -> list[tuple[_Deferred, SourceDTO]]:
     """Insert prepared rows with one multi-row INSERT per table; return the new sources.
 
     The new ids are matched to the rows by a key that is unique within a batch (the SHA-256
@@ -841,24 +890,21 @@ def _insert_rows(conn: Connection, items: list[_Deferred]) -> list[tuple[_Deferr
     order of RETURNING: asking SQLAlchemy for parameter order makes SQLite insert the rows one
     statement at a time.
     """
-    new_files = [item for item in items if item.file.stored_id is None]
+    new_files = [(item.file, row) for item, row in items if item.file.stored_id is None]
     file_ids: dict[str, int] = {}
     if new_files:
-        got = conn.execute(
-            _INSERT_FILE.returning(_FILES.c.sha256, _FILES.c.id),
-            [_file_row(item.file, item.row) for item in new_files],
-        )
+        got = conn.execute(_INSERT_FILES, [_file_row(file, row) for file, row in new_files])
         file_ids = {sha: int(i) for sha, i in got}
     rows = [
-        {**item.row, "file_id": item.file.stored_id or file_ids[item.file.sha256]} for item in items
+        {**row, "file_id": item.file.stored_id or file_ids[item.file.sha256]} for item, row in items
     ]
-    got = conn.execute(_INSERT_SOURCE.returning(_SOURCES.c.file_id, _SOURCES.c.id), rows)
+    got = conn.execute(_INSERT_SOURCES, rows)
     source_ids = {int(fid): int(i) for fid, i in got}
     if len(source_ids) != len(rows):  # pragma: no cover - a batch never repeats a file
         raise ImportFailedError("the store returned fewer new rows than it was given")
     return [
         (item, _dto(row, source_ids[row["file_id"]], item.file))
-        for item, row in zip(items, rows, strict=True)
+        for (item, _row), row in zip(items, rows, strict=True)
     ]
 
 

@@ -49,10 +49,15 @@ def read_file(path: Path, data: bytes) -> Read:
         ImportFailedError: one message naming the file and the problem.
     """
     from services.importers import read_any
+
+    return finish(read_any(path, data))
+
+
+def finish(got: Extracted) -> Read:
+    """What a reader found, with its text normalised once (NFC, LF) and its language."""
     from services.importers.lang import detect_language
     from services.textnorm import normalise_text
 
-    got = read_any(path, data)
     text = normalise_text(got.text)
     return Read(got, text, detect_language(text))
 

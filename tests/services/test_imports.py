@@ -528,6 +528,28 @@ def test_language_detection_tells_close_languages_apart(code: str, text: str) ->
     assert detect_language(text) == code
 
 
+def test_ascii_words_are_the_regex_words() -> None:
+    # ASCII text is cut into words without the regular expression: the words must be the same.
+    import random
+
+    from services.importers.lang import _WORD, _letters, _words
+
+    samples = [
+        "it's the people's 'quoted' word; l'homme qu'il don't ''x'' a'b'c_d9e o'",
+        "Tab\tnew\nline 42nd x_y (brackets) [more] {and} 'tis rock'n'roll -- dash",
+        "",
+        "'''",
+    ]
+    rng = random.Random(7)
+    alphabet = "ab' _9.-\n\tZ"
+    samples += ["".join(rng.choice(alphabet) for _ in range(60)) for _ in range(500)]
+    for text in samples:
+        lowered = text.lower()
+        assert _words(lowered) == _WORD.findall(lowered), text
+        assert _letters(text) == sum(map(str.isalpha, text)), text
+    assert _words("café l'été") == ["café", "l'été"]  # not ASCII: the regular expression
+
+
 def test_overlong_metadata_is_clipped_to_fit_every_engine(
     services: Services, tmp_path: Path
 ) -> None:

@@ -249,7 +249,7 @@ def test_a_failure_part_way_through_an_email_leaves_nothing_behind(
         )
     )
     path = write(tmp_path, "tip.eml", data)
-    real_store = imports_module._store_source
+    real_store = imports_module._insert_row
     calls: list[str] = []
 
     def store_then_break(*args: Any, **kw: Any) -> Any:
@@ -258,7 +258,7 @@ def test_a_failure_part_way_through_an_email_leaves_nothing_behind(
             raise ImportFailedError("two.txt: the store refused it (simulated)")
         return real_store(*args, **kw)
 
-    monkeypatch.setattr(imports_module, "_store_source", store_then_break)
+    monkeypatch.setattr(imports_module, "_insert_row", store_then_break)
     before = _counts(services)
     summary = services.imports.import_files(case, [path])
     assert summary.failed == ((str(path), "two.txt: the store refused it (simulated)"),)
