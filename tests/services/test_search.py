@@ -542,6 +542,40 @@ def assert_index_sound(services: Services) -> None:
             conn.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('integrity-check')")
 
 
+def test_bulk_rebuild_refills_the_index_and_keeps_fts5_defaults(
+    services: Services, data: Data
+) -> None:
+    """The bulk path (large FTS5 hash) makes the index the triggers made, then resets it."""
+    if services.store.dialect != "sqlite":
+        pytest.skip("FTS5 rebuild: SQLite only (PostgreSQL's GIN indexes are made by CREATE INDEX)")
+    from services.search.bulk import DEFAULT_HASHSIZE, sqlite_rebuild
+
+    d = data
+    queries = ["border", "speaker:Abdi border", "tag:crossings", "الحدود", "negoc*", "Semalka"]
+    before = {q: (quotes(services, q, d.case), sources(services, q, d.case)) for q in queries}
+    assert all(before[q][0] for q in queries[:-1])
+    engine = services.store.engine
+    with engine.begin() as conn:
+        for t in ("fts_quotes", "fts_sources"):
+            conn.exec_driver_sql(f"INSERT INTO {t}({t}) VALUES ('delete-all')")
+    assert quotes(services, "border", d.case) == set()  # the index is empty now
+    with engine.begin() as conn:
+        sqlite_rebuild(conn)
+    assert {q: (quotes(services, q, d.case), sources(services, q, d.case)) for q in queries} == (
+        before
+    )
+    assert_index_sound(services)
+    with engine.connect() as conn:
+        for t in ("fts_quotes", "fts_sources"):
+            size = conn.exec_driver_sql(f"SELECT v FROM {t}_config WHERE k = 'hashsize'").scalar()
+            assert size == DEFAULT_HASHSIZE, t
+    # Triggered writes still work on the rebuilt index.
+    services.sources.update(d.s_plain, title="Ceasefire notes from Qamishli")
+    assert sources(services, "Qamishli", d.case) == {d.s_plain}
+    with pytest.raises(ValueError), engine.begin() as conn:
+        sqlite_rebuild(conn, ["quotes"])
+
+
 def test_speaker_aliases_added_later_count_at_once(services: Services, data: Data) -> None:
     d = data
     assert quotes(services, 'speaker:"Hevin Xelil"', d.case) == set()
