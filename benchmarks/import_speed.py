@@ -1,7 +1,7 @@
 """Import speed: saved web pages and PDFs, against the extraction libraries alone (the floor).
 
     python benchmarks/import_speed.py [--pages 1000] [--pdfs 200] [--pdf-pages 4] [--rounds 3]
-                                      [--db URL]
+                                      [--db URL] [--one-process]
 
 Builds the files in a temporary folder (varied articles with menus, ads and comments; PDFs of a
 few pages), then in the same run:
@@ -18,12 +18,15 @@ few pages), then in the same run:
   store of its own.
 
 Prints files per second and the ratio import/floor (goal: at most 1.3), for wall time and for
-CPU time. Results go in docs/performance.md under "## Importing files".
+CPU time, with the load average before and after each round (other jobs on the machine slow
+both, and not equally). ``--one-process`` leaves out the reader process (shorter runs).
+Results go in docs/performance.md under "## Importing files".
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
@@ -197,7 +200,16 @@ def main() -> int:
     ap.add_argument("--pdf-pages", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=3, help="best of this many runs")
     ap.add_argument("--db", help="store URL (default: a new SQLite file per round)")
+    ap.add_argument(
+        "--one-process",
+        action="store_true",
+        help="measure the import in one process only (not with a reader process too)",
+    )
     args = ap.parse_args()
+    # (key, label, with a reader process)
+    modes = [("one", "one process", False)]
+    if not args.one_process:
+        modes.insert(0, ("import", "with reader", True))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t = time.perf_counter()
@@ -216,7 +228,7 @@ def main() -> int:
         best: dict[str, Times] = {}
         # Per-round ratios: the floor and the import of one round ran side by side, under the
         # same load, so their ratio is steadier than a ratio of two best times.
-        ratios: dict[str, list[float]] = {k: [] for k in ("html", "pdf", "one html", "one pdf")}
+        ratios: dict[str, list[float]] = {}
 
         def keep(key: str, value: Times) -> Times:
             old = best.get(key, (float("inf"), float("inf")))
@@ -225,58 +237,51 @@ def main() -> int:
 
         reader_cpu: dict[str, list[float]] = {"html": [], "pdf": []}
         for r in range(args.rounds):
+            load = os.getloadavg()[0]
             fh, fp = floor(html, pdfs)
             keep("floor html", fh)
             keep("floor pdf", fp)
-            measured: dict[bool, tuple[tuple[Times, float], tuple[Times, float]]] = {}
-            for reader in (True, False) if r % 2 == 0 else (False, True):
+            line = [f"round {r + 1} (wall/CPU s): floor {fh[0]:.2f}/{fh[1]:.2f}"]
+            line.append(f" + {fp[0]:.2f}/{fp[1]:.2f}")
+            for mode, label, reader in modes if r % 2 == 0 else modes[::-1]:
                 db = args.db or str(folder / f"bench-{r}-{int(reader)}.db")
-                measured[reader] = run_import(db, html, reader), run_import(db, pdfs, reader)
-            (ih, rh), (ip, rp) = measured[True]
-            (oh, _), (op, _) = measured[False]
-            keep("import html", ih)
-            keep("import pdf", ip)
-            keep("one html", oh)
-            keep("one pdf", op)
-            reader_cpu["html"].append(rh)
-            reader_cpu["pdf"].append(rp)
-            ratios["html"].append(ih[1] / fh[1])
-            ratios["pdf"].append(ip[1] / fp[1])
-            ratios["one html"].append(oh[1] / fh[1])
-            ratios["one pdf"].append(op[1] / fp[1])
-            print(
-                f"round {r + 1} (wall/CPU s): floor {fh[0]:.2f}/{fh[1]:.2f}"
-                f" + {fp[0]:.2f}/{fp[1]:.2f}"
-                f", with reader {ih[0]:.2f}/{ih[1]:.2f} (reader {rh:.2f})"
-                f" + {ip[0]:.2f}/{ip[1]:.2f} (reader {rp:.2f})"
-                f", in one process {oh[0]:.2f}/{oh[1]:.2f} + {op[0]:.2f}/{op[1]:.2f}"
-            )
-        print(
-            f"best of {args.rounds}  {'floor s':>14}{'files/s':>9}{'reader s':>14}{'files/s':>9}"
-            f"{'ratio':>7}{'one process s':>15}{'files/s':>9}{'ratio':>7}"
-        )
+                (ih, rh), (ip, rp) = run_import(db, html, reader), run_import(db, pdfs, reader)
+                keep(f"{mode} html", ih)
+                keep(f"{mode} pdf", ip)
+                ratios.setdefault(f"{mode} html", []).append(ih[1] / fh[1])
+                ratios.setdefault(f"{mode} pdf", []).append(ip[1] / fp[1])
+                line.append(f", {label} {ih[0]:.2f}/{ih[1]:.2f} + {ip[0]:.2f}/{ip[1]:.2f}")
+                if reader:
+                    reader_cpu["html"].append(rh)
+                    reader_cpu["pdf"].append(rp)
+                    line.append(f" (reader process {rh:.2f} + {rp:.2f})")
+            line.append(f"; load average {load:.2f} -> {os.getloadavg()[0]:.2f}")
+            print("".join(line), flush=True)
+        head = f"best of {args.rounds}  {'floor s':>14}{'files/s':>9}"
+        for _mode, label, _reader in modes:
+            head += f"{label + ' s':>16}{'files/s':>9}{'ratio':>7}"
+        print(head)
         for name, key, n in (("web pages", "html", len(html)), ("PDFs", "pdf", len(pdfs))):
-            for k, label in ((0, "wall"), (1, "CPU")):
-                fl, im, one = (
-                    best[f"floor {key}"][k],
-                    best[f"import {key}"][k],
-                    best[f"one {key}"][k],
-                )
-                print(
-                    f"{name:10}{label:5}{fl:11.2f}{n / fl:9.1f}{im:14.2f}{n / im:9.1f}"
-                    f"{im / fl:7.2f}{one:15.2f}{n / one:9.1f}{one / fl:7.2f}"
-                )
-            for what, label in ((key, "with reader"), (f"one {key}", "one process")):
+            for k, clock in ((0, "wall"), (1, "CPU")):
+                fl = best[f"floor {key}"][k]
+                row = f"{name:10}{clock:5}{fl:11.2f}{n / fl:9.1f}"
+                for mode, _label, _reader in modes:
+                    im = best[f"{mode} {key}"][k]
+                    row += f"{im:16.2f}{n / im:9.1f}{im / fl:7.2f}"
+                print(row)
+            for mode, label, _reader in modes:
+                what = ratios[f"{mode} {key}"]
                 print(
                     f"{name:10}CPU {label}/floor per round: "
-                    + ", ".join(f"{x:.2f}" for x in ratios[what])
-                    + f"; median {statistics.median(ratios[what]):.2f}"
+                    + ", ".join(f"{x:.2f}" for x in what)
+                    + f"; median {statistics.median(what):.2f}"
                 )
-            print(
-                f"{name:10}reader process CPU s per round: "
-                + ", ".join(f"{x:.2f}" for x in reader_cpu[key])
-                + " (the importer's own CPU is the rest of the import's)"
-            )
+            if reader_cpu[key]:
+                print(
+                    f"{name:10}reader process CPU s per round: "
+                    + ", ".join(f"{x:.2f}" for x in reader_cpu[key])
+                    + " (the importer's own CPU is the rest of the import's)"
+                )
         import services.imports as imports
 
         cores = imports._cores()

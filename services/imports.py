@@ -261,11 +261,10 @@ class ImportService(Service):
         digest = digest or hashlib.sha256(data).hexdigest()
         if batch is not None and digest in batch.digests:
             batch.flush()  # the same bytes earlier in this batch: insert them, then look
-        conn = s.connection()
         if batch is not None:
-            file_id, here, elsewhere = batch.where(conn, digest, upcoming)
+            file_id, here, elsewhere = batch.where(s, digest, upcoming)
         else:
-            file_id, here, elsewhere = _where(conn, case_id, digest)
+            file_id, here, elsewhere = _where(s.connection(), case_id, digest)
         if here is not None:
             if pending is not None:
                 pending.cancel()
@@ -759,9 +758,10 @@ class _Batch:
                 self._abandon(_first_line(exc))
             raise ImportFailedError(f"the store refused the file: {_first_line(exc)}") from exc
 
-    def where(self, conn: Connection, digest: str, upcoming: Callable[[], Sequence[str]]) -> _Where:
+    def where(self, s: Session, digest: str, upcoming: Callable[[], Sequence[str]]) -> _Where:
         """:func:`_where` for ``digest``, looking up the ``upcoming`` files' in the same query."""
         if digest not in self.known:
+            conn = s.connection()
             wanted = [digest, *(d for d in upcoming() if d not in self.known)]
             for d in wanted:
                 self.known[d] = []
