@@ -78,7 +78,9 @@ class SearchResults:
         groups: Quote hits grouped by speaker or source when asked (``group_by``), else empty.
         rank_window: 0 when every match was ranked. Otherwise too many matched to rank them
             all quickly: the newest ``rank_window`` matches were ranked (best first) and older
-            matches follow them newest first.
+            matches follow them newest first (the larger of the quotes' and the sources' windows).
+        source_rank_window: the same for the sources alone, which are ranked in a smaller
+            window (``services.search.service.SOURCE_RANK_WINDOW``).
     """
 
     query: str
@@ -91,6 +93,7 @@ class SearchResults:
     ranked: bool
     groups: tuple[SearchGroup, ...] = ()
     rank_window: int = 0
+    source_rank_window: int = 0
 
     @property
     def hits(self) -> tuple[SearchHit, ...]:

