@@ -253,6 +253,18 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.create_function("sb_fold", 1, index_fold, deterministic=True)
 
 
+# Execution option of a connection that will write: on SQLite its transaction starts with
+# BEGIN IMMEDIATE, taking the write lock at once. A deferred BEGIN reads from a snapshot, and
+# when another process commits before this transaction's first write, that write fails with
+# SQLITE_BUSY at once (busy_timeout does not wait for a snapshot that is already stale).
+WRITE = {"sourcebook_write": True}
+
+
+def _sqlite_begin(conn: Any) -> None:
+    write = conn.get_execution_options().get("sourcebook_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
 def create_store_engine(url: str, passphrase: str | None = None, **kwargs: Any) -> Engine:
     """An engine with Sourcebook's connection settings for ``url``.
 
@@ -286,7 +298,7 @@ def create_store_engine(url: str, passphrase: str | None = None, **kwargs: Any) 
         # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; let
         # SQLAlchemy emit BEGIN itself (documented SQLAlchemy recipe).
         event.listen(engine, "connect", _disable_pysqlite_autobegin)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if backend == "postgresql":
         if u.drivername == "postgresql":

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from models.db import WRITE
 from services.errors import ConflictError, DomainError, NotFoundError, ValidationError
 
 T = TypeVar("T")
@@ -43,6 +44,7 @@ class Service:
         """One unit of work: commit on success, roll back and translate errors on failure."""
         try:
             with self.sessions.begin() as session:
+                session.connection(execution_options=WRITE)  # SQLite: BEGIN IMMEDIATE
                 yield session
         except DomainError:
             raise
