@@ -27,7 +27,9 @@ ConfidentialRole = Qt.ItemDataRole.UserRole + 2
 DtoRole = Qt.ItemDataRole.UserRole + 3
 KindRole = Qt.ItemDataRole.UserRole + 4
 
-BATCH = 200  # rows per fetchMore
+# Rows per fetchMore: more than a tall pane shows (the view asks for more as it scrolls), few
+# enough that the four panes of a window start read 64 rows each, not 200 (40-50 ms less).
+BATCH = 64
 REF_MIME = "application/x-sourcebook-ref"  # JSON list of {"kind": ..., "id": ...}
 LOCK = "\N{LOCK} "  # marks confidential people and sources in every pane
 

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from services.container import Services
 from tests.ui.dnd import drag_event
 from ui import workers
-from ui.main_window import MainWindow, _hit_ids
-from ui.table_models import LOCK, IdRole
+from ui.main_window import SEARCH_PAGE, MainWindow, _hit_ids
+from ui.table_models import BATCH, LOCK, IdRole
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -565,12 +565,19 @@ def test_a_long_search_result_is_fetched_page_by_page(
     with qtbot.waitSignal(window.search_finished, timeout=5000):
         window.search_edit.setText("bridge")
     model = window.quotes.model
-    assert model.rowCount() == 200 and model.canFetchMore()
+    assert model.rowCount() == BATCH and model.canFetchMore()
     model.fetchMore()
-    assert model.rowCount() == 400
-    model.fetchMore()
-    assert model.rowCount() == 450 and not model.canFetchMore()
-    assert [a[2:] for a in fake.asked] == [(0, 200), (200, 200), (400, 200)]
+    assert model.rowCount() == 2 * BATCH
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == 450
+    # The first search gave SEARCH_PAGE hits; pages beyond them ask the search for the rest.
+    asks = [(0, SEARCH_PAGE)]
+    for offset in range(0, 450, BATCH):
+        have = max(0, min(SEARCH_PAGE - offset, BATCH))
+        if have < BATCH:
+            asks.append((offset + have, BATCH - have))
+    assert [a[2:] for a in fake.asked] == asks
     expected = [h.id for h in fake.search(demo.id, "bridge", limit=1000).quotes]
     assert [model.index(r, 0).data(IdRole) for r in range(450)] == expected
 
