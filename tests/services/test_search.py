@@ -805,3 +805,42 @@ def test_matches_found_alike_with_and_without_marks() -> None:
             assert find_matches(t, pat) == general, (q, t)
     pat = matcher(text_leaves(parse("border")))
     assert find_matches(texts[0], pat) == ((4, 10), (25, 31), (51, 57), (60, 66))
+
+
+def test_tag_kind_window_scores_are_the_texts_own(
+    services: Services, data: Data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tag: + kind: + text read through the tag's name in the index ranks as the text alone.
+
+    The window plan asks FTS5 for "text AND tag name" and takes the name's own bm25 term out;
+    the join plan (SET_CAP 0) ranks the text alone: same rows, same scores, same order.
+    """
+    from services.search import service as search_service
+
+    d = data
+    services.tags.add("quote", d.q_nobody, "crossings")  # two tagged quotes hold "border"
+    queries = [
+        "tag:crossings kind:web_page border",
+        "tag:crossings kind:web_page crossings",  # the text is also the tag's name
+        "tag:crossings kind:web_page border OR water",
+        "tag:crossings kind:web_page -semalka",
+        "tag:cross* kind:web_page bord*",
+        "tag:crossings kind:pdf border",
+    ]
+    # COUNT_CAP 0: every word counts as common, for which the tag's name is used.
+    window = {"RANK_CAP": 0, "RANK_FILTERED_CAP": 0, "FILTER_FIRST_CAP": 0, "COUNT_CAP": 0}
+    for name, value in window.items():
+        monkeypatch.setattr(search_service, name, value)
+
+    def hits(q: str) -> list[tuple[int, float]]:
+        res = services.search.search(d.case, q, limit=500, kind="quotes")
+        return [(h.id, h.score) for h in res.quotes]
+
+    through_name = {q: hits(q) for q in queries}
+    monkeypatch.setattr(search_service, "SET_CAP", 0)
+    for q in queries:
+        assert through_name[q] == hits(q), q
+        assert {i for i, _ in through_name[q]} == set(services.search.ids(d.case, q)), q
+    assert len(through_name[queries[0]]) == 2
+    if services.store.dialect == "sqlite":  # bm25 tells the two apart (ts_rank does not)
+        assert through_name[queries[0]][0][1] != through_name[queries[0]][1][1]
