@@ -32,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_window(db: str | None) -> int:
     """Open the main window on the store."""
+    from services.container import import_startup_modules
+
+    import_startup_modules()  # before Qt: see its docstring
     try:
         from ui.app import run_app
     except ImportError:

@@ -67,3 +67,41 @@ def test_a_window_start_leaves_the_heavy_modules_for_later(tmp_path: Path) -> No
         "services.extract.service",
         "services.imports",
     }
+
+
+BEFORE_QT = """
+import json, sys
+from services.container import STARTUP_MODULES
+
+
+class StopAtQt:
+    # Records what is loaded when the window first asks for Qt, then stops the start there.
+    def find_spec(self, name, path=None, target=None):
+        if name == "PySide6":
+            print(json.dumps(sorted(m for m in STARTUP_MODULES if m not in sys.modules)))
+            raise ImportError("stopped before Qt")
+        return None
+
+
+sys.meta_path.insert(0, StopAtQt())
+import main
+main.run_window(sys.argv[1])
+"""
+
+
+def test_python_main_imports_the_data_layer_before_qt(tmp_path: Path) -> None:
+    """PySide6 makes every later first import read its module's source: the data layer comes
+    first (services.container.import_startup_modules)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", BEFORE_QT, str(tmp_path / "case.db")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        cwd=ROOT,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0] == "[]"  # every startup module was loaded before Qt was asked for
+    assert "window is not built" in lines[-1]  # main.run_window stopped where Qt was needed
