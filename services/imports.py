@@ -286,7 +286,7 @@ class ImportService(Service):
         if batch is not None and not got.attachments:
             batch.defer(_Deferred(str(path), file, tuple(notices), got, modified, read))
             return None
-        row = _new_row(case_id, path, file, got, modified, read)
+        row = _new_row(case_id, file, got, modified, read)
         if batch is not None:
             batch.flush()  # attachments may repeat bytes of files waiting in the batch
             batch.known.clear()  # rows are inserted now: looked-up duplicates may be stale
@@ -664,7 +664,7 @@ def _store_source(
 
 
 def _new_row(
-    case_id: int, path: Path, file: _File, got: Extracted, modified: str, read: Read | None
+    case_id: int, file: _File, got: Extracted, modified: str, read: Read | None
 ) -> dict[str, Any]:
     """The ``sources`` row of a file read (see :func:`_source_row`).
 
@@ -674,7 +674,7 @@ def _new_row(
     read = read or finish(got)
     values = _fields(got, read.language)
     values["meta"]["file_modified"] = modified
-    title = _clip(got.title or path.name, 500)
+    title = _clip(got.title or file.file_name, 500)
     return _source_row(case_id, title, read.text, got, file, values, None)
 
 
@@ -704,7 +704,7 @@ class _Deferred:
 
     def row(self, case_id: int) -> dict[str, Any]:
         """The file's ``sources`` row (without ``file_id``)."""
-        return _new_row(case_id, Path(self.path), self.file, self.got, self.modified, self.read)
+        return _new_row(case_id, self.file, self.got, self.modified, self.read)
 
 
 class _Batch:
