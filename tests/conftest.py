@@ -107,3 +107,14 @@ def sqlite_services(sqlite_url: str) -> Iterator[Services]:
     svc = Services.open(sqlite_url)
     yield svc
     svc.close()
+
+
+def two_desks(url: str) -> Iterator[tuple[Services, Services]]:
+    """Two stores (engines, connections) on one database, as two desks or two processes have.
+
+    For a fixture: ``yield from two_desks(url)``.
+    """
+    a, b = Services.over(open_store(url)), Services.over(open_store(url))
+    yield a, b
+    a.close()
+    b.close()

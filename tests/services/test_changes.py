@@ -6,18 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from models.db import open_store
 from services.changes import ChangeWatcher
 from services.container import Services
+from tests.conftest import two_desks
 
 
 @pytest.fixture
 def two_people(store_url: str) -> Iterator[tuple[Services, Services]]:
     """Two independent connections to the same store, as two desks in a newsroom."""
-    mine, theirs = Services.over(open_store(store_url)), Services.over(open_store(store_url))
-    yield mine, theirs
-    mine.close()
-    theirs.close()
+    yield from two_desks(store_url)
 
 
 def test_watcher_sees_each_kind_of_change(two_people: tuple[Services, Services]) -> None:

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm.exc import StaleDataError
 
-from models.db import open_store
 from models.entities import Quote
 from services.container import Services
 from services.errors import ConflictError
+from tests.conftest import two_desks
 
 pytestmark = pytest.mark.postgres
 
@@ -19,10 +19,7 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def desks(pg_url: str) -> Iterator[tuple[Services, Services]]:
     """Two journalists: two stores (engines, connection pools) on the same database."""
-    a, b = Services.over(open_store(pg_url)), Services.over(open_store(pg_url))
-    yield a, b
-    a.close()
-    b.close()
+    yield from two_desks(pg_url)
 
 
 def _case(svc: Services) -> tuple[int, int, int]:

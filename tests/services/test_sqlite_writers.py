@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select, update
 
-from models.db import open_store
 from models.entities import Case
 from services.base import Service
 from services.container import Services
+from tests.conftest import two_desks
 
 
 class ReadThenWrite(Service):
@@ -34,10 +34,7 @@ class ReadThenWrite(Service):
 @pytest.fixture
 def desks(sqlite_url: str) -> Iterator[tuple[Services, Services]]:
     """Two stores (engines) on the same file, as two processes have."""
-    a, b = Services.over(open_store(sqlite_url)), Services.over(open_store(sqlite_url))
-    yield a, b
-    a.close()
-    b.close()
+    yield from two_desks(sqlite_url)
 
 
 def test_a_unit_that_reads_then_writes_survives_another_writer(
