@@ -79,6 +79,9 @@ RANK_WINDOW = 2_000  # more matches than can be ranked: the newest this many are
 # the newest 1,000 sources hold the text of 20,000 quotes. Both engines use the same windows.
 SOURCE_RANK_WINDOW = 1_000
 COUNT_CAP = 10_000  # matches counted before a total becomes "at least"
+# tag: + kind: + a word with more matches than this: the tag's name in the index is used to find
+# the few matches holding both (``_sqlite_tag_kind``); for rarer words it costs more than it saves.
+TAG_NAME_CAP = 50_000
 MAX_LIMIT = 10_000  # hits per page
 BATCH_MAX_LINES = 5_000
 _BM25_K1 = 1.2
@@ -650,7 +653,14 @@ class SearchService(Service):
         tag_kind = None
         if c.tag_and_source and source is not None:
             tag_kind = _sqlite_tag_kind(
-                s, source[0], source[1], fts, match, c.match, case_id if base else None
+                s,
+                source[0],
+                source[1],
+                fts,
+                match,
+                c.match,
+                case_id if base else None,
+                text_n,
             )
         if tag_kind is not None:
             filter_n = tag_kind.n_tag  # the tag's quotes: an upper bound of the filtered rows
@@ -746,10 +756,9 @@ class SearchService(Service):
         # reading it once to find its bounds and again to rank it cost twice the scan (the
         # filters tested twice per match: 8-14 ms each for a month or a tag at 1,000,000).
         size = _window_for(kind)
-        if tag_kind is not None and tag_kind.fast is not None and text_n > COUNT_CAP:
-            # A common word: its matches are many more than the tag's quotes, so FTS5 finds
-            # the few holding both faster than the tag set can test every match (for a rarer
-            # word the second scan of the name's list costs more than it saves: 21 -> 31 ms).
+        if tag_kind is not None and tag_kind.fast is not None:
+            # A very common word: its matches are many more than the tag's quotes, so FTS5
+            # finds the few holding both faster than the tag set can test every match.
             stmt = tag_kind.fast  # the same rows, found through the tag's name in the index
             assert stmt is not None
             page, n_win, lo = _sqlite_tag_window(s, tag_kind, fts, bm25, size, limit, offset)
@@ -1078,6 +1087,7 @@ def _sqlite_tag_kind(
     match: ColumnElement[bool],
     match_text: str,
     case_id: int | None,
+    text_n: int,
 ) -> _TagKindPlan | None:
     """``tag:`` + ``kind:`` + text on quotes without building the filtered set in Python.
 
@@ -1088,7 +1098,8 @@ def _sqlite_tag_kind(
     looked up in the set of the kind's sources (from ``search_sources_kind``). Returns the
     statements and the number of the tag's quotes (an upper bound of the filtered rows), or
     None when the tag has so few quotes that the filter-first plan is better, or too many for a
-    set. ``case_id`` (None: no need to check) is checked on the same quotes.
+    set. ``case_id`` (None: no need to check) is checked on the same quotes. ``text_n``: the
+    text's matches, counted up to ``COUNT_CAP + 1``.
 
     A tagged quote holds its tag's name in the index (column ``tags``), so ``fast`` asks FTS5
     for the text match AND the name there: FTS5 intersects the two lists, and the tag and kind
@@ -1109,15 +1120,30 @@ def _sqlite_tag_kind(
     if n_tag <= FILTER_FIRST_CAP or n_tag > SET_CAP:
         return None
     in_case = "" if case_id is None else " AND quotes.case_id = :tk_case"
-    # The match's source, from the covering index, looked up in the set of the kind's sources
-    # (built once by SQLite from ``search_sources_kind``). Reading each source's row instead
-    # (EXISTS ... JOIN sources) cost about twice as much: 14,000 checks took 50-64 ms, 23-36
-    # with the set (docs/performance.md, "## Search").
-    kind_ok = sa.text(
-        "(SELECT quotes.source_id FROM quotes INDEXED BY search_quotes_source "
-        f"WHERE quotes.id = fts_quotes.rowid{in_case}) "
-        "IN (SELECT sources.id FROM sources WHERE sources.kind = :tk_kind)"
-    ).bindparams(tk_kind=kinds[0].value)
+    asked = {w for leaf in text_leaves(tree) for w in leaf.words}
+    name_asked = set(tags[0].words) <= asked  # then every tagged quote matches the text
+    common = (
+        not name_asked
+        and text_n > COUNT_CAP
+        and _capped_count(s, sa.select(fts.c.rowid).where(match), TAG_NAME_CAP) > TAG_NAME_CAP
+    )
+    if name_asked or common:
+        # Thousands of matches reach the kind check: each one's source (from the covering
+        # index) is looked up in the set of the kind's sources, built once by SQLite from
+        # ``search_sources_kind`` (about 3 ms for 18,000 sources). Reading each source's row
+        # (below) cost about twice as much: 14,000 checks took 50-64 ms, 23-36 with the set.
+        kind_ok = sa.text(
+            "(SELECT quotes.source_id FROM quotes INDEXED BY search_quotes_source "
+            f"WHERE quotes.id = fts_quotes.rowid{in_case}) "
+            "IN (SELECT sources.id FROM sources WHERE sources.kind = :tk_kind)"
+        )
+    else:  # a few dozen to a few hundred: cheaper than building the set
+        kind_ok = sa.text(
+            "EXISTS (SELECT 1 FROM quotes INDEXED BY search_quotes_source "
+            "CROSS JOIN sources ON sources.id = quotes.source_id + 0 "
+            f"WHERE quotes.id = fts_quotes.rowid AND sources.kind = :tk_kind{in_case})"
+        )
+    kind_ok = kind_ok.bindparams(tk_kind=kinds[0].value)
     if case_id is not None:
         kind_ok = kind_ok.bindparams(tk_case=case_id)
     # "+ 0": a plain rowid IN (...) would be handed to FTS5, one lookup per id.
@@ -1127,8 +1153,7 @@ def _sqlite_tag_kind(
     both = sa.literal_column("fts_quotes").op("MATCH")(
         sa.bindparam("tk_m", f"({match_text}) AND {tag_phrase}")
     )
-    asked = {w for leaf in text_leaves(tree) for w in leaf.words}
-    fast = None if set(tags[0].words) <= asked else sa.select(fts.c.rowid).where(both, *checks)
+    fast = sa.select(fts.c.rowid).where(both, *checks) if common else None
     return _TagKindPlan(stmt, n_tag, fast, tag_phrase)
 
 

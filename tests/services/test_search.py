@@ -827,8 +827,14 @@ def test_tag_kind_window_scores_are_the_texts_own(
         "tag:cross* kind:web_page bord*",
         "tag:crossings kind:pdf border",
     ]
-    # COUNT_CAP 0: every word counts as common, for which the tag's name is used.
-    window = {"RANK_CAP": 0, "RANK_FILTERED_CAP": 0, "FILTER_FIRST_CAP": 0, "COUNT_CAP": 0}
+    # Every word counts as very common, for which the tag's name is used.
+    window = {
+        "RANK_CAP": 0,
+        "RANK_FILTERED_CAP": 0,
+        "FILTER_FIRST_CAP": 0,
+        "COUNT_CAP": 0,
+        "TAG_NAME_CAP": 0,
+    }
     for name, value in window.items():
         monkeypatch.setattr(search_service, name, value)
 
