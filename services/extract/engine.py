@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from models.dates import PartialDate
 from services.extract.dates import DateMention, find_dates
@@ -27,6 +27,7 @@ from services.extract.matching import KnownName, NameIndex, is_arabic, name_key
 from services.extract.model import (
     EntityKind,
     Extraction,
+    ExtractionCancelledError,
     ProposedEntity,
     ProposedEvent,
     ProposedPlace,
@@ -193,6 +194,7 @@ def extract(
     published_on: dt.date | None = None,
     language: str = "",
     known: Sequence[KnownName] = (),
+    stop: Callable[[], bool] | None = None,
 ) -> Extraction:
     """Propose quotes, speakers, people, organisations, places and dated events for a text.
 
@@ -203,15 +205,27 @@ def extract(
         language: The source's language, given to quotes not in Arabic script.
         known: The case's people, organisations (``kind`` person/organisation) and places
             (``kind`` place), to match names and aliases against.
+        stop: Asked between the stages of the work; when it returns True the extraction
+            ends there with :class:`ExtractionCancelledError` (the window's Cancel button).
+
+    Raises:
+        ExtractionCancelledError: ``stop`` returned True.
     """
+
+    def checkpoint() -> None:
+        if stop is not None and stop():
+            raise ExtractionCancelledError
+
     notes: list[str] = []
     index = NameIndex([k for k in known if k.kind in (PERSON, ORGANISATION)])
     finder = PlaceFinder(known)
 
+    checkpoint()
     quote_spans = find_quotes(text)
     sents = SentenceIndex(sentences(text, quote_spans))
     newlines = _paragraph_index(text)
 
+    checkpoint()
     cue_places = finder.learn_from_cues(text)
     table = EntityTable(index)
     place_mentions: list[Mention] = []
@@ -224,6 +238,7 @@ def extract(
         titles=[(q.open_at, q.close_at) for q, why in named if why == "title"],
         nicknames=[(q.open_at, q.close_at) for q, why in named if why == "nickname"],
     )
+    checkpoint()
     mentions = find_arabic_speakers(text, table, mentions)
 
     def sentence_end(pos: int) -> int:
@@ -250,6 +265,7 @@ def extract(
     )
     nobody = Attribution(None, None, "none", False)
     attributions = [found.get(q.open_at, nobody) for q in quote_spans]
+    checkpoint()
     dates = find_dates(text, published_on)
     if published_on is None:
         notes.append("no publication date: relative dates (last week, in January) not resolved")
@@ -284,6 +300,7 @@ def extract(
             )
         )
 
+    checkpoint()
     # --- Places
     place_found: dict[str, tuple[str, list[Span]]] = {}
     all_places = [(m.start, m.end, m.name) for m in place_mentions] + cue_places
@@ -315,6 +332,7 @@ def extract(
     # --- Entities
     proposed_entities = [_entity_dto(ent) for ent in table.entities if ent.spans]
 
+    checkpoint()
     # --- Events: each date told in the narration (not inside a quote) with its sentence
     proposed_events: list[ProposedEvent] = []
     mention_starts = [m.start for m in mentions]

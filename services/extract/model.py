@@ -95,3 +95,7 @@ class Extraction:
     def entity(self, key: str | None) -> ProposedEntity | None:
         """The entity with this key, if any."""
         return next((e for e in self.entities if e.key == key), None)
+
+
+class ExtractionCancelledError(Exception):
+    """The extraction was stopped before its end (its ``stop`` callable said so)."""

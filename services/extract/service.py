@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -20,14 +21,16 @@ class ExtractionService(Service):
     proposals into quotes, people, affiliations and events.
     """
 
-    def propose(self, source_id: int) -> Extraction:
+    def propose(self, source_id: int, *, stop: Callable[[], bool] | None = None) -> Extraction:
         """Everything the engine proposes for the source ``source_id``.
 
         Names are matched against the people, organisations and places already in the
         source's case (by name and alias, tolerant of transliteration and Arabic script).
+        ``stop`` is asked between the stages of the work (see ``engine.extract``).
 
         Raises:
             NotFoundError: no source with that id.
+            ExtractionCancelledError: ``stop`` returned True.
         """
         with self._read() as s:
             src = get_or_raise(s, Source, source_id)
@@ -62,6 +65,7 @@ class ExtractionService(Service):
             published_on=published,
             language=language,
             known=known,
+            stop=stop,
         )
         if note:
             result = dataclasses.replace(result, notes=(note, *result.notes))

@@ -573,3 +573,13 @@ def test_sample_article_accept_all_builds_the_case_and_again_adds_nothing(
     again = services.review.accept_all(services.extraction.propose(src.id))
     assert not again.changed
     assert len(again.already_saved) == 8
+
+
+def test_the_service_passes_stop_to_the_engine(services: Services) -> None:
+    from services.extract.model import ExtractionCancelledError
+
+    case = services.cases.create("Stop")
+    src = services.sources.add(case.id, title="Article", text=TEXT)
+    with pytest.raises(ExtractionCancelledError):
+        services.extraction.propose(src.id, stop=lambda: True)
+    assert services.extraction.propose(src.id, stop=lambda: False).quotes

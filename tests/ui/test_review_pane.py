@@ -46,7 +46,7 @@ def env(qtbot: Any, sqlite_services: Services) -> SimpleNamespace:
     reader = ReaderView()
     stack = QUndoStack()
     pane = ReviewPane(svc, reader, stack)
-    pane.extractor = make_extraction
+    pane.extractor = lambda sid, stop: make_extraction(sid)
     qtbot.addWidget(reader)
     qtbot.addWidget(pane)
     reader.show()
@@ -323,7 +323,7 @@ def test_renaming_a_person_and_an_event_in_the_list(qtbot: Any, env: SimpleNames
 
 
 def test_extraction_failure_is_shown_not_raised(qtbot: Any, env: SimpleNamespace) -> None:
-    def broken(source_id: int) -> Any:
+    def broken(source_id: int, stop: Any) -> Any:
         raise DomainError("this source has no text to read")
 
     env.pane.extractor = broken
@@ -343,10 +343,13 @@ def test_extraction_runs_off_the_gui_thread_with_a_busy_bar_and_cancel(
 
     gate = threading.Event()
     threads: list[threading.Thread] = []
+    told_to_stop: list[bool] = []
 
-    def slow(source_id: int) -> Any:
+    def slow(source_id: int, stop: Any) -> Any:
         threads.append(threading.current_thread())
+        told_to_stop.append(stop())
         gate.wait(10)
+        told_to_stop.append(stop())  # what the extraction sees at its next stage
         return make_extraction(source_id)
 
     workers.use_synchronous_pools(False)  # real threads for this test
@@ -361,8 +364,9 @@ def test_extraction_runs_off_the_gui_thread_with_a_busy_bar_and_cancel(
         click(qtbot, pane.cancel_button)
         assert not pane.busy and not pane.cancel_button.isVisible()
         assert "Stopped" in pane.caption.text()
-        gate.set()  # the extraction finishes after the cancel: its result is dropped
+        gate.set()  # the extraction goes on to its next stage: told to stop there
         workers.read_pool().waitForDone(10000)
+        assert told_to_stop == [False, True]
         qtbot.wait(50)  # let its queued result reach the GUI thread
         assert pane.model.rowCount() == 0 and "Stopped" in pane.caption.text()
 
@@ -372,6 +376,7 @@ def test_extraction_runs_off_the_gui_thread_with_a_busy_bar_and_cancel(
             pane.set_source(env.source_id)
         assert threads and threads[0] is not threading.main_thread()
         assert pane.model.rowCount() > 0 and not pane.busy
+        assert told_to_stop[2:] == [False, False]
     finally:
         gate.set()
         workers.read_pool().waitForDone(10000)
@@ -379,7 +384,7 @@ def test_extraction_runs_off_the_gui_thread_with_a_busy_bar_and_cancel(
 
 
 def test_a_refused_acceptance_changes_nothing(qtbot: Any, env: SimpleNamespace) -> None:
-    env.pane.extractor = lambda sid: make_extraction(sid, q1_text="words not in the text")
+    env.pane.extractor = lambda sid, stop: make_extraction(sid, q1_text="words not in the text")
     suggest(qtbot, env)
     with qtbot.waitSignal(env.pane.failed) as failed:
         click(qtbot, env.pane.accept_all_button)
@@ -402,7 +407,7 @@ def test_suggest_quotes_from_the_window_and_accept_all(
     with qtbot.waitActive(window):  # keyboard shortcuts go to the active window
         window.activateWindow()
     assert window.review_pane is not None and window.act_suggest.isEnabled()
-    window.review_pane.extractor = make_extraction
+    window.review_pane.extractor = lambda sid, stop: make_extraction(sid)
     window.select_item("source", src.id)
     with qtbot.waitSignal(window.review_pane.suggestions_shown):
         window.act_suggest.trigger()

@@ -248,7 +248,8 @@ class ReviewPane(QWidget):
         svc: The services.
         reader: The window's reader (proposals are highlighted in it), or None.
         undo_stack: Where acceptances go (undoable), or None to accept directly.
-        extractor: ``source_id -> Extraction`` (the extraction service by default).
+        extractor: ``(source_id, stop) -> Extraction``, where ``stop()`` turns True once the
+            journalist cancels (the extraction service by default, which then ends early).
         extraction: The suggestions shown, or None.
         edits: The journalist's corrections, by proposal key.
         rejected: Keys the journalist rejected.
@@ -274,7 +275,7 @@ class ReviewPane(QWidget):
         self.svc = services
         self.reader = reader
         self.undo_stack = undo_stack
-        self.extractor: Callable[[int], Extraction] = self._propose
+        self.extractor: Callable[[int, Callable[[], bool]], Extraction] = self._propose
         self.extraction: Extraction | None = None
         self.source: Any = None
         self.text = ""
@@ -378,11 +379,8 @@ class ReviewPane(QWidget):
 
     # --- Running the extraction
 
-    def _propose(self, source_id: int) -> Extraction:
-        extraction = getattr(self.svc, "extraction", None)
-        if extraction is None:
-            raise DomainError("quote suggestions are not available in this version")
-        result: Extraction = extraction.propose(source_id)
+    def _propose(self, source_id: int, stop: Callable[[], bool]) -> Extraction:
+        result: Extraction = self.svc.extraction.propose(source_id, stop=stop)
         return result
 
     def set_source(self, source_id: int) -> None:
@@ -393,8 +391,11 @@ class ReviewPane(QWidget):
         self._set_busy(True)
         svc, extractor = self.svc, self.extractor
 
+        def stop() -> bool:  # asked by the extraction on its worker thread
+            return seq != self._seq
+
         def task() -> tuple[Extraction, Any, str, frozenset[str]]:
-            x = extractor(source_id)
+            x = extractor(source_id, stop)
             return (
                 x,
                 svc.sources.get(source_id),
@@ -418,7 +419,7 @@ class ReviewPane(QWidget):
         run_task(task, done, failed)
 
     def cancel(self) -> None:
-        """Stop waiting for the running extraction: its suggestions, when they come, are dropped.
+        """Stop the running extraction (it ends at its next stage) and drop what it finds.
 
         The list keeps what it showed before; nothing entered the case.
         """

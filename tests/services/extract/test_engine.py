@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from services.extract.engine import extract
 from services.extract.matching import KnownName
+from services.extract.model import ExtractionCancelledError
 
 PUB = dt.date(2021, 2, 4)
 
@@ -67,3 +70,19 @@ def test_arabic_quote_language_and_case_person_matched_in_arabic() -> None:
 def test_quotes_in_the_source_language_otherwise() -> None:
     x = extract("“We will stay,” Omar Khalil said.", published_on=PUB, language="en")
     assert x.quotes[0].language == "en"
+
+
+def test_stop_ends_the_extraction_at_the_next_stage() -> None:
+    text = "“We will stay,” Omar Khalil said on Tuesday in Deir ez-Zor. " * 200
+    asked: list[int] = []
+
+    def stop_at_third() -> bool:
+        asked.append(1)
+        return len(asked) >= 3
+
+    with pytest.raises(ExtractionCancelledError):
+        extract(text, published_on=PUB, stop=stop_at_third)
+    assert len(asked) == 3  # the later stages never ran
+    whole: list[int] = []
+    assert extract(text, published_on=PUB, stop=lambda: bool(whole.append(1))).quotes
+    assert len(whole) > 3  # asked between every stage of an extraction that runs to its end
