@@ -8,10 +8,10 @@ cannot do everything fast (figures in docs/performance.md, "## Search"):
   ``ts_rank``) and the total is exact.
 * Many text matches: ranking them all would take seconds on SQLite (bm25 over every match of a
   common word), so the newest ``RANK_WINDOW`` matches (``SOURCE_RANK_WINDOW`` for sources) that
-  pass the filters are ranked and the
-  older ones follow them newest first (``rank_window`` in the results says so); the total is
-  counted up to ``COUNT_CAP``. Both engines rank the same window, so they return the same rows.
-  Ranking and counting happen inside the database: only the page's rows reach Python.
+  pass the filters are ranked and the older ones follow them newest first (``rank_window`` in
+  the results says so); the total is counted up to ``COUNT_CAP``. Both engines rank the same
+  window, so they return the same rows. Ranking and counting happen inside the database: only
+  the page's rows reach Python.
 * Filters with text (``speaker:``, ``said:``, ``tag:``...): on SQLite, FTS5 cannot use the
   filters' B-tree indexes, so when the filter selects few rows (``FILTER_FIRST_CAP``) those rows
   are checked one by one against the index (a rowid lookup each) and ranked here in Python with
