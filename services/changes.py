@@ -1,11 +1,12 @@
 """Noticing changes made by colleagues (or another window) to a case, cheaply, by polling.
 
-A case's *fingerprint* is one query of small aggregates per table: for tables with a
-``case_id`` column, the row count, the highest id, the sum of ``version`` counters and the
-latest ``updated_at``; for rows that hang off those (aliases, tags, event links...), the count
-and the sums of their integer columns. Any insert, delete or versioned edit changes it. The
-query uses the ``case_id`` indexes, so polling every few seconds costs little on SQLite and on
-PostgreSQL alike (figures in ``docs/reliability.md``).
+A case's *fingerprint* changes with any insert, delete or edit in the case. On SQLite it is
+the case's change counter, which triggers raise in the writing transaction (migration 0005):
+one row read, whatever the size of the case. On PostgreSQL it is one query of small aggregates
+per table: for tables with a ``case_id`` column, the row count, the highest id, the sum of
+``version`` counters and the latest ``updated_at``; for rows that hang off those (aliases,
+tags, event links...), the count and the sums of their integer columns (no counter row there:
+every writer of a case would wait for it).
 
 The window keeps one :class:`ChangeWatcher` and calls ``poll(case_id)`` on a timer; ``True``
 means "reload what you show".
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, Table, func, select
+from sqlalchemy import Integer, Table, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.entities import Base
 from services.base import Service
+
+_COUNTER = text("SELECT seq FROM change_seq WHERE case_id = :case_id")
 
 
 def _case_tables() -> list[Table]:
@@ -76,8 +79,15 @@ class ChangeWatcher(Service):
         self._seen: dict[int, tuple[Any, ...]] = {}
 
     def fingerprint(self, case_id: int) -> tuple[Any, ...]:
-        """The case's current fingerprint (one query)."""
+        """The case's current fingerprint (one query).
+
+        On SQLite, the case's change counter (migration 0005: triggers raise it with every
+        write in the case): one row read. On PostgreSQL, aggregates over the case's tables.
+        """
         with self._read() as s:
+            if s.get_bind().dialect.name == "sqlite":
+                seq = s.execute(_COUNTER, {"case_id": case_id}).scalar()
+                return (str(seq),)
             row = s.execute(select(*_aggregates(case_id))).one()
             return tuple(str(v) for v in row)
 
