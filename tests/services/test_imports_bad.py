@@ -283,3 +283,29 @@ def test_one_bad_file_never_stops_the_others(
     assert sorted(s.file_name for s in summary.imported) == sorted(p.name for p in good)
     assert sorted(Path(p).name for p, _ in summary.failed) == sorted(p.name for p in bad)
     assert services.sources.count(case) == before + len(good)
+
+
+def test_a_file_whose_row_is_refused_at_the_batch_flush_fails_alone(
+    services: Services, case: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In a folder import a file's row is built when its batch is flushed, after later files
+    # were extracted: a refusal then must fail that file only and store nothing of it.
+    from services.errors import ValidationError
+
+    paths = [write(tmp_path, f"{n}.txt", f"Note {n} from the harbour.\n") for n in "abc"]
+    real_row = imports_module._source_row
+
+    def refuse_b(*args: Any, **kw: Any) -> Any:
+        row = real_row(*args, **kw)
+        if row["file_name"] == "b.txt":
+            raise ValidationError("b.txt: the title is refused (simulated)")
+        return row
+
+    monkeypatch.setattr(imports_module, "_source_row", refuse_b)
+    before = _counts(services)
+    summary = services.imports.import_files(case, paths)
+    assert summary.failed == ((str(paths[1]), "b.txt: the title is refused (simulated)"),)
+    assert [s.file_name for s in summary.imported] == ["a.txt", "c.txt"]
+    after = _counts(services)
+    assert after["sources"] == before["sources"] + 2
+    assert after["source_files"] == before["source_files"] + 2
