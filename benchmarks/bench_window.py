@@ -35,12 +35,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCROLLS = 5  # times the big case's quotes pane is scrolled to the bottom
+SPAWNED = "SOURCEBOOK_BENCH_SPAWNED"  # the parent's time.time() when it started the child
 
 
 def _since_process_start() -> float:
-    import psutil
-
-    return time.time() - psutil.Process().create_time()
+    # From the moment the parent started this process (it passes its clock in the environment):
+    # psutil's create_time counts from the boot time, which Linux gives in whole seconds, and
+    # was up to a second off.
+    return time.time() - float(os.environ[SPAWNED])
 
 
 def _cpu_s() -> float:
@@ -128,6 +130,7 @@ def _run_child(args: list[str], pycache: Path) -> dict[str, float]:
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    env[SPAWNED] = repr(time.time())
     proc = subprocess.run(
         [sys.executable, __file__, "--child", *args],
         capture_output=True,
