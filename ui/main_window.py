@@ -433,7 +433,7 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel()
         self.statusBar().addWidget(self.count_label, 1)
         self.statusBar().addPermanentWidget(self.backup_label)
-        self.show_backup()
+        self.run_after_first_paint(self.show_backup)  # a read of the backups folder
 
     # --- Layout persistence
 
