@@ -248,6 +248,11 @@ class BackupService:
             folder = self.folder
             try:
                 folder.mkdir(parents=True, exist_ok=True)
+                # The store's pooled connections may hold committed pages in the WAL that the
+                # last of them writes into the file when it closes: write them now, so that
+                # closing after this backup does not make the file look changed since it.
+                with self.store.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")  # never waits
                 made = dt.datetime.now(dt.UTC)
                 dst = folder / f"{_PREFIX}{made.strftime(_STAMP)}.db"
                 copy_sqlite_file(self._path, dst, engine_key(self.store.engine))
@@ -276,9 +281,14 @@ class BackupService:
     def _changed_since(self, info: BackupInfo) -> bool:
         assert self._path is not None
         made = info.made_at.timestamp()
-        for p in (self._path, self._path.with_name(self._path.name + "-wal")):
-            if p.exists() and p.stat().st_mtime > made:
-                return True
+        if self._path.exists() and self._path.stat().st_mtime > made:
+            return True
+        # An open store has a write-ahead log from its first connection on; it holds changes
+        # only if written to after the backup (the backup checkpointed what came before).
+        wal = self._path.with_name(self._path.name + "-wal")
+        if wal.exists():
+            st = wal.stat()
+            return st.st_size > 0 and st.st_mtime > made
         return False
 
     def start_automatic(self) -> BackupInfo | None:

@@ -731,9 +731,7 @@ class _Batch:
         # Where bytes already are (see _where), looked up in this transaction for several files
         # at once; cleared whenever rows are inserted.
         self.known: dict[str, list[tuple[int, int | None, int | None]]] = {}
-        # One connection for the whole import: an SQLite store has no connection pool, and
-        # opening a connection per batch, then closing it (a WAL checkpoint when it is the
-        # last one), cost about 0.1 ms a file.
+        # One connection for the whole import, taken from the pool once rather than per batch.
         bind = sessions.kw.get("bind")
         self.conn: Connection | None = bind.connect() if isinstance(bind, Engine) else None
 

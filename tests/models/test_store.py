@@ -301,3 +301,18 @@ def test_a_store_written_at_the_first_schema_is_upgraded_with_its_data(store_url
         assert new.id == 2 and new.text == "commander"
     finally:
         reopened.close()
+
+
+def test_sqlite_sessions_reuse_a_connection_and_its_page_cache(sqlite_url: str) -> None:
+    """One unit of work after another reads through the same SQLite connection (pooled): the
+    index pages the last search read are still in its cache."""
+    st = open_store(sqlite_url)
+    try:
+        seen = []
+        for _ in range(3):
+            with st.sessions() as s:
+                s.execute(text("SELECT count(*) FROM cases")).scalar()
+                seen.append(id(s.connection().connection.dbapi_connection))
+        assert len(set(seen)) == 1
+    finally:
+        st.close()
