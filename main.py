@@ -35,11 +35,8 @@ def run_window(db: str | None) -> int:
     from services.container import import_startup_modules
 
     import_startup_modules()  # before Qt: see its docstring
-    try:
-        from ui.app import run_app
-    except ImportError:
-        print("sourcebook: the window is not built yet; use `python main.py --help`")
-        return 0
+    from ui.app import run_app
+
     return int(run_app(db))
 
 
