@@ -8,7 +8,6 @@ walk the selection history. Every edit is a QUndoCommand (``ui/commands.py``) ca
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -339,7 +338,6 @@ class MainWindow(QMainWindow):
         self.act_demo = a("Open the &demo case", self.open_demo)
         self.act_merge = a("&Merge into…", self.merge_person)
         self.act_suggest = a("&Suggest quotes…", self.suggest_quotes)
-        self.act_export.setEnabled(importlib.util.find_spec("ui.export_dialog") is not None)
         self.act_quit = a("&Quit", self.close, "Ctrl+Q")  # the desktops' Quit key everywhere
         self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
@@ -1292,14 +1290,11 @@ class MainWindow(QMainWindow):
             self.import_paths(paths)
 
     def export_dialog(self) -> None:
-        """File > Export… (the export engineer's dialog)."""
+        """File > Export… (the export dialog, imported when first wanted)."""
         if self.case_id is None:
             return
-        try:
-            from ui.export_dialog import ExportDialog  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            self.show_error("Export is not available in this version.")
-            return
+        from ui.export_dialog import ExportDialog
+
         ids = self.quotes.selected_ids() or None
         ExportDialog(self.svc, self.case_id, self, quote_ids=ids).exec()
 
