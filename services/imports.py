@@ -286,7 +286,7 @@ class ImportService(Service):
         if batch is not None and not got.attachments:
             batch.defer(_Deferred(str(path), file, tuple(notices), got, modified, read))
             return None
-        row = _new_row(case_id, file, got, modified, read)
+        row = _new_row(case_id, file, got, read, {"file_modified": modified})
         if batch is not None:
             batch.flush()  # attachments may repeat bytes of files waiting in the batch
             batch.known.clear()  # rows are inserted now: looked-up duplicates may be stale
@@ -314,9 +314,7 @@ class ImportService(Service):
             raise DuplicateError(f"{name.name} is already in this case", existing_id=here)
         try:
             read = read_file(name, att.data)
-            got, text, language = read.got, read.text, read.language
-            if got.attachments:
-                got = _without_nested(got)
+            got = _without_nested(read.got) if read.got.attachments else read.got
         except ImportFailedError as exc:
             fmt = EXTENSIONS.get(name.suffix.lower())
             got = Extracted(
@@ -326,13 +324,11 @@ class ImportService(Service):
                 media_type=att.media_type,
                 note=f"No text could be read from this attachment: {exc.message}",
             )
-            text, language = "", ""
-        values = _fields(got, language)
-        values["meta"]["attachment_of"] = parent_id
+            read = Read(got, "", "")
         media_type = got.media_type or att.media_type or "application/octet-stream"
         file = _File(att.data, digest, name.name, media_type, file_id)
-        title = _clip(got.title or name.name, 500)
-        return _store_source(conn, case_id, title, text, got, file, values, parent_id)
+        row = _new_row(case_id, file, got, read, {"attachment_of": parent_id}, parent_id)
+        return _insert_row(conn, row, file)
 
     def import_files(
         self, case_id: int, paths: Sequence[Path | str], progress: Progress | None = None
@@ -642,44 +638,34 @@ def _dto(row: dict[str, Any], source_id: int, file: _File) -> SourceDTO:
     )
 
 
-def _store_source(
-    conn: Connection,
-    case_id: int,
-    title: str,
-    text: str,
-    got: Extracted,
-    file: _File,
-    values: dict[str, Any],
-    parent_id: int | None,
-) -> SourceDTO:
-    """Insert the file's bytes (unless already stored) and its source; return the source.
-
-    Core inserts rather than ORM objects: the ORM's unit of work, the read-back of server
-    defaults and the lazy load of the new source's tags cost more than the insert itself
-    (see docs/performance.md, "Importing files"). The values are checked the way
-    :meth:`services.sources.SourceService.add` checks them; ``text`` is already normalised.
-    """
-    row = _source_row(case_id, title, text, got, file, values, parent_id)
-    return _insert_row(conn, row, file)
-
-
 def _new_row(
-    case_id: int, file: _File, got: Extracted, modified: str, read: Read | None
+    case_id: int,
+    file: _File,
+    got: Extracted,
+    read: Read | None,
+    meta: dict[str, Any],
+    parent_id: int | None = None,
 ) -> dict[str, Any]:
-    """The ``sources`` row of a file read (see :func:`_source_row`).
+    """The ``sources`` row of a file read (see :func:`_source_row`), ``meta`` added to its own.
 
-    Its text is normalised and its language detected here, unless the reader process did it
-    (``read``).
+    Its text is normalised and its language detected here, unless that was done already
+    (``read``: by the reader process, or for an attachment).
     """
     read = read or finish(got)
     values = _fields(got, read.language)
-    values["meta"]["file_modified"] = modified
+    values["meta"].update(meta)
     title = _clip(got.title or file.file_name, 500)
-    return _source_row(case_id, title, read.text, got, file, values, None)
+    return _source_row(case_id, title, read.text, got, file, values, parent_id)
 
 
 def _insert_row(conn: Connection, row: dict[str, Any], file: _File) -> SourceDTO:
-    """Insert one prepared row (and its file's bytes unless already stored)."""
+    """Insert one prepared row (and its file's bytes unless already stored); return the source.
+
+    Core inserts rather than ORM objects: the ORM's unit of work, the read-back of server
+    defaults and the lazy load of the new source's tags cost more than the insert itself
+    (see docs/performance.md, "Importing files"). The row was checked the way
+    :meth:`services.sources.SourceService.add` checks one (:func:`_source_row`).
+    """
     file_id = file.stored_id
     if file_id is None:
         file_id = _new_id(conn.execute(_INSERT_FILE, _file_row(file, row)))
@@ -704,7 +690,7 @@ class _Deferred:
 
     def row(self, case_id: int) -> dict[str, Any]:
         """The file's ``sources`` row (without ``file_id``)."""
-        return _new_row(case_id, self.file, self.got, self.modified, self.read)
+        return _new_row(case_id, self.file, self.got, self.read, {"file_modified": self.modified})
 
 
 class _Batch:
