@@ -32,8 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_window(db: str | None) -> int:
     """Open the main window on the store."""
-    from services.container import import_startup_modules
+    from services.container import hold_gc, import_startup_modules
 
+    hold_gc()  # until the window has painted (ui.app.open_window releases it)
     import_startup_modules()  # before Qt: see its docstring
     from ui.app import run_app
 

@@ -74,8 +74,9 @@ def child_bare() -> dict[str, float]:
 def child_window(db: str, settings: str) -> dict[str, float]:
     """Sourcebook's window on the store ``db`` as ``python main.py`` opens it."""
     sys.path.insert(0, str(ROOT))
-    from services.container import import_startup_modules
+    from services.container import hold_gc, import_startup_modules
 
+    hold_gc()  # as main.run_window does
     import_startup_modules()  # as main.run_window does, before Qt
     from PySide6.QtCore import QEventLoop
 

@@ -7,6 +7,7 @@ archives, whose modules cost a tenth of a second to import.
 
 from __future__ import annotations
 
+import gc
 import importlib
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -58,6 +59,37 @@ def import_startup_modules() -> None:
     """
     for name in STARTUP_MODULES:
         importlib.import_module(name)
+
+
+_gc_held = False
+
+
+def hold_gc() -> None:
+    """Hold Python's cyclic garbage collector while the window starts (:func:`release_gc` ends it).
+
+    A start creates some 140,000 objects that live as long as the window (modules, classes,
+    SQLAlchemy's mappers, Qt's enums) and fewer than a thousand cyclic garbage ones. The
+    collector would run about 200 times on the way, for a tenth of the start's time, and find
+    next to nothing. Reference counting frees everything else as usual.
+    """
+    global _gc_held
+    if gc.isenabled():
+        gc.disable()
+        _gc_held = True
+
+
+def release_gc() -> None:
+    """End :func:`hold_gc`: the start's objects are set aside for good, and the collector runs.
+
+    ``gc.freeze`` moves what exists now out of the collector's generations, so that its full
+    passes later do not walk the start's objects again (on a big case one took 0.1 s). Does
+    nothing unless :func:`hold_gc` held it.
+    """
+    global _gc_held
+    if _gc_held:
+        _gc_held = False
+        gc.freeze()
+        gc.enable()
 
 
 class Services:

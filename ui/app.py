@@ -154,7 +154,7 @@ def open_window(
         StoreError, DomainError: the store cannot be opened (the message says why).
     """
     setup_application()
-    from services.container import Services
+    from services.container import Services, release_gc
     from ui.main_window import MainWindow
     from ui.settings import WindowSettings, make_settings
     from ui.workers import run_task
@@ -177,6 +177,7 @@ def open_window(
         if not window.closing:
             window.show_error(f"The automatic backup failed: {exc}")
 
+    window.run_after_first_paint(release_gc)  # held by main.run_window for the start
     window.run_after_first_paint(
         lambda: run_task(services.backups.start_automatic, backed_up, backup_failed, write=True)
     )

@@ -6,13 +6,14 @@ to import; the window imports them when the journalist first uses them, not at e
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from services.container import Services
+from services.container import Services, hold_gc, release_gc
 from services.demo import build_demo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,3 +113,83 @@ def test_python_main_imports_the_data_layer_before_qt(tmp_path: Path) -> None:
     lines = proc.stdout.strip().splitlines()
     assert lines[0] == "[]"  # every startup module was loaded before Qt was asked for
     assert lines[-1] == "stopped where Qt was first asked for"
+
+
+START_AND_PAINT = """
+import gc, json, sys
+import main
+from ui import app as ui_app
+
+opened = ui_app.open_window
+report = {}
+
+
+def probe(*args, **kwargs):
+    window = opened(*args, **kwargs)
+    report["collector_on_before_paint"] = gc.isenabled()
+
+    def painted():
+        report["collector_on_after_paint"] = gc.isenabled()
+        report["frozen"] = gc.get_freeze_count()
+        window.close()
+
+    window.run_after_first_paint(painted)
+    return window
+
+
+ui_app.open_window = probe
+status = main.run_window(sys.argv[1])
+print(json.dumps({"status": status, **report}))
+"""
+
+
+def test_the_collector_is_held_for_the_start_and_back_after_the_first_paint(
+    tmp_path: Path,
+) -> None:
+    """main.run_window holds Python's cyclic collector while the window starts, then sets the
+    start's objects aside (gc.freeze) and turns it back on once the window has painted."""
+    db = tmp_path / "case.db"
+    svc = Services.open(str(db), auto_backup=False)
+    build_demo(svc)
+    svc.close()
+    home = tmp_path / "home"  # QSettings, the last case and the backups stay in the test's folder
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", START_AND_PAINT, str(db)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["status"] == 0
+    assert got["collector_on_before_paint"] is False
+    assert got["collector_on_after_paint"] is True
+    assert got["frozen"] > 10_000  # the modules, classes and mappers of the start
+
+
+def test_releasing_the_collector_without_holding_it_changes_nothing() -> None:
+    """Tests and other callers open windows without main.run_window: nothing is frozen then."""
+    frozen = gc.get_freeze_count()
+    release_gc()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+
+
+def test_a_collector_the_caller_turned_off_stays_off() -> None:
+    gc.disable()
+    try:
+        hold_gc()
+        release_gc()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
