@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -163,6 +164,17 @@ def _load() -> str:
     return f"{one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
+def _loop_s() -> float:
+    """CPU seconds of a fixed pure-Python loop: how fast this machine runs at the moment.
+
+    Here it varied from 0.19 to 0.35 s within an hour with nothing else running; the bare
+    window's time moves with it.
+    """
+    t0 = time.process_time()
+    sum(range(10**7))
+    return time.process_time() - t0
+
+
 def _median(rows: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in rows)
 
@@ -185,6 +197,7 @@ def main() -> None:
     directory = Path(args.dir)
     directory.mkdir(parents=True, exist_ok=True)
     load_before = _load()
+    loop_before = _loop_s()
     small = _store(directory, 100, 10)
     big = _store(directory, args.quotes, args.sources)
     cases = [
@@ -202,7 +215,9 @@ def main() -> None:
         for name, child in cases:
             results[name].append(_run_child(child, pycache))
 
-    print(f"\nload average before / after: {load_before} / {_load()}")
+    print(f"\nPython {platform.python_version()} ({sys.executable})")
+    print(f"load average before / after: {load_before} / {_load()}")
+    print(f"a fixed Python loop before / after: {loop_before:.2f} / {_loop_s():.2f} s of CPU")
     print(f"{args.runs} runs each, median (min-max):")
     print(
         f"{'':28} {'to window (wall)':>20} {'CPU to window':>20} {'resident':>17}"

@@ -81,12 +81,18 @@ def apply_color_scheme(app: QApplication, scheme: Qt.ColorScheme | None = None) 
         app.setPalette(app.style().standardPalette())
 
 
+_SET_UP = "sourcebook_set_up"  # a QApplication property: fonts, style and palette are done
+
+
 def setup_application(argv: list[str] | None = None) -> QApplication:
-    """The QApplication with names, bundled fonts and the system palette."""
+    """The QApplication with names, bundled fonts and the system palette (set up once)."""
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])
     assert isinstance(app, QApplication)
+    if app.property(_SET_UP):
+        return app
+    app.setProperty(_SET_UP, True)
     app.setOrganizationName("Sourcebook")
     app.setApplicationName("Sourcebook")
     app.setApplicationDisplayName("Sourcebook")

@@ -629,6 +629,19 @@ def test_bundled_latin_and_arabic_fonts_are_registered() -> None:
     assert app.font().family() == "Noto Sans"
 
 
+def test_the_application_is_set_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """python main.py sets the application up before the startup frame and open_window asks
+    again: fonts, style and palette are done once, and the scheme signal connected once."""
+    import ui.app as ui_app
+
+    app = ui_app.setup_application()
+    registered: list[int] = []
+    monkeypatch.setattr(ui_app, "register_fonts", lambda: registered.append(1) or [])
+    assert ui_app.setup_application() is app
+    assert registered == []
+    assert app.font().family() == "Noto Sans"
+
+
 def test_the_palette_follows_the_system_light_or_dark_scheme() -> None:
     from ui.app import apply_color_scheme, setup_application
 
