@@ -4,7 +4,9 @@
 case holding ``sources`` sources whose texts contain ``quotes`` quotes. Word frequencies follow a
 Zipf law over a vocabulary of about 60,000 words (a few hundred real English words at the head,
 about 5 % of the quotes in Arabic, some with harakat); speakers are Zipf-distributed too (a few
-speak a lot), dates spread over 2011–2024.
+speak a lot), dates spread over 2011–2024. One event per 100 quotes by default, dated at every
+precision (days, "late January", months, years, ranges), most at a place, each linked to one to
+three people and up to three sources and quotes.
 
 Rows go in through SQLAlchemy Core bulk inserts. The search index is built after the insert
 (MACHINE-NOTES: five times faster than per-row triggers): on SQLite the FTS5 triggers are dropped
@@ -32,16 +34,21 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from models.dates import PartialDate  # noqa: E402
 from models.db import open_store  # noqa: E402
 from models.entities import (  # noqa: E402
     Alias,
     Case,
+    Event,
     Person,
     Place,
     PlaceAlias,
     Quote,
     Source,
     Tag,
+    event_people,
+    event_quotes,
+    event_sources,
     quote_tags,
 )
 from services.search.bulk import sqlite_rebuild  # noqa: E402
@@ -126,6 +133,7 @@ class GenStats:
         quotes: Quotes inserted.
         sources: Sources inserted.
         people: Speakers inserted.
+        events: Events inserted.
         insert_seconds: Time to insert all rows (search index off).
         index_seconds: Time to build the search index afterwards.
         dialect: ``sqlite`` or ``postgresql``.
@@ -135,6 +143,7 @@ class GenStats:
     quotes: int
     sources: int
     people: int
+    events: int
     insert_seconds: float
     index_seconds: float
     dialect: str
@@ -208,13 +217,15 @@ def generate(
     seed: int = 1,
     *,
     people: int = 2_000,
+    events: int | None = None,
     title: str = "Synthetic case",
     verbose: bool = False,
 ) -> GenStats:
     """Fill the store at ``url`` with one synthetic case and build its search index.
 
     Returns the new case's id and the insert and index timings. The store is created and
-    migrated if it is new; other cases in it are left alone.
+    migrated if it is new; other cases in it are left alone. ``events`` defaults to one per 100
+    quotes.
     """
     rng = random.Random(seed)
     store = open_store(url, allow_server_upgrade=True)
@@ -270,6 +281,7 @@ def generate(
                 sa.select(Tag.__table__.c.id).where(Tag.__table__.c.case_id == case_id)
             ).scalars()
         )
+        place_ids = []
         for pname, aliases in PLACES:
             pid = conn.execute(
                 sa.insert(Place.__table__).values(
@@ -279,6 +291,7 @@ def generate(
             conn.execute(
                 sa.insert(PlaceAlias.__table__), [{"place_id": pid, "name": a} for a in aliases]
             )
+            place_ids.append(pid)
     speaker_cum = _zipf_cum(len(person_ids), 0.9)
     speaker_total = speaker_cum[-1]
     start_day = dt.date(2011, 1, 1).toordinal()
@@ -375,6 +388,21 @@ def generate(
                     conn.execute(sa.insert(quote_tags), tag_rows)
                 src_rows, q_rows, tag_rows = [], [], []
                 log(f"  {made_quotes:,} quotes, {si + 1:,} sources")
+    n_events = quotes // 100 if events is None else events
+    _insert_events(
+        engine,
+        rng,
+        words,
+        case_id=case_id,
+        count=n_events,
+        person_ids=person_ids,
+        place_ids=place_ids,
+        source_ids=(first_source_id, first_source_id + sources),
+        quote_ids=(first_quote_id, qid),
+        speaker_cum=speaker_cum,
+        now=now,
+    )
+    log(f"  {n_events:,} events")
     _fix_sequences(engine)
     insert_s = time.perf_counter() - t0
     log(f"inserted in {insert_s:.1f} s; indexing")
@@ -384,7 +412,106 @@ def generate(
     log(f"indexed in {index_s:.1f} s")
     _analyze(engine)
     store.close()
-    return GenStats(case_id, made_quotes, sources, len(person_ids), insert_s, index_s, dialect)
+    return GenStats(
+        case_id, made_quotes, sources, len(person_ids), n_events, insert_s, index_s, dialect
+    )
+
+
+# How precisely the generated events are dated (weights): mostly days, some partial dates.
+EVENT_PRECISIONS = (
+    ("day", 55),
+    ("early_month", 5),
+    ("mid_month", 5),
+    ("late_month", 8),
+    ("month", 12),
+    ("year", 5),
+    ("approximate", 3),
+    ("range", 7),
+)
+
+
+def _event_date(rng: random.Random, precision: str, day: dt.date) -> PartialDate:
+    """A date of ``precision`` around ``day``, built as the app builds it."""
+    if precision == "day":
+        return PartialDate.day(day.year, day.month, day.day)
+    if precision.endswith("_month"):
+        return PartialDate.month(day.year, day.month, precision.split("_")[0])
+    if precision == "month":
+        return PartialDate.month(day.year, day.month)
+    if precision == "year":
+        return PartialDate.year(day.year)
+    end = day + dt.timedelta(days=rng.randint(2, 60))
+    return PartialDate.between(day, end, approximate=precision == "approximate")
+
+
+def _insert_events(
+    engine: sa.Engine,
+    rng: random.Random,
+    words: _Words,
+    *,
+    case_id: int,
+    count: int,
+    person_ids: list[int],
+    place_ids: list[int],
+    source_ids: tuple[int, int],
+    quote_ids: tuple[int, int],
+    speaker_cum: list[float],
+    now: dt.datetime,
+) -> None:
+    """``count`` events of the case, linked to people (Zipf, like speakers), sources, quotes."""
+    if count <= 0:
+        return
+    precisions = [p for p, _ in EVENT_PRECISIONS]
+    weights = [w for _, w in EVENT_PRECISIONS]
+    start_day = dt.date(2011, 1, 1).toordinal()
+    span_days = dt.date(2024, 12, 31).toordinal() - start_day
+    first_id = _next_id(engine, Event.__table__)
+    rows: list[dict[str, object]] = []
+    links: dict[sa.Table, list[dict[str, object]]] = {
+        event_people: [],
+        event_sources: [],
+        event_quotes: [],
+    }
+    with engine.begin() as conn:
+        for i in range(count):
+            eid = first_id + i
+            precision = rng.choices(precisions, weights)[0]
+            date = _event_date(
+                rng, precision, dt.date.fromordinal(start_day + rng.randrange(span_days))
+            )
+            rows.append(
+                {
+                    "id": eid,
+                    "case_id": case_id,
+                    "title": words.sentence(rng.randint(4, 9)).rstrip("."),
+                    "date_start": date.start,
+                    "date_end": date.end,
+                    "date_precision": date.precision.value,
+                    "place_id": rng.choice(place_ids) if rng.random() < 0.8 else None,
+                    "description": words.sentence(rng.randint(10, 30)),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            people = {
+                person_ids[bisect.bisect(speaker_cum, rng.random() * speaker_cum[-1])]
+                for _ in range(rng.randint(1, 3))
+            }
+            links[event_people] += [{"event_id": eid, "person_id": p} for p in people]
+            for table, (lo, hi), column in (
+                (event_sources, source_ids, "source_id"),
+                (event_quotes, quote_ids, "quote_id"),
+            ):
+                if hi > lo:
+                    picked = {rng.randrange(lo, hi) for _ in range(rng.randint(0, 3))}
+                    links[table] += [{"event_id": eid, column: x} for x in picked]
+            if len(rows) >= BATCH or i == count - 1:
+                conn.execute(sa.insert(Event.__table__), rows)
+                for table, link_rows in links.items():
+                    if link_rows:
+                        conn.execute(sa.insert(table), link_rows)
+                    link_rows.clear()
+                rows = []
 
 
 def _next_id(engine: sa.Engine, table: sa.Table | sa.FromClause) -> int:
@@ -397,7 +524,7 @@ def _fix_sequences(engine: sa.Engine) -> None:
     if engine.dialect.name != "postgresql":
         return
     with engine.begin() as conn:
-        for t in ("sources", "quotes"):
+        for t in ("sources", "quotes", "events"):
             conn.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
                 f"(SELECT coalesce(max(id), 1) FROM {t}))"
@@ -460,9 +587,9 @@ def main() -> None:
     stats = generate(args.db, args.quotes, args.sources, args.seed, verbose=True)
     rate = stats.quotes / stats.index_seconds if stats.index_seconds else 0
     print(
-        f"case {stats.case_id}: {stats.quotes:,} quotes, {stats.sources:,} sources on "
-        f"{stats.dialect}; insert {stats.insert_seconds:.1f} s, index {stats.index_seconds:.1f} s "
-        f"({rate:,.0f} quotes/s)"
+        f"case {stats.case_id}: {stats.quotes:,} quotes, {stats.sources:,} sources, "
+        f"{stats.events:,} events on {stats.dialect}; insert {stats.insert_seconds:.1f} s, "
+        f"index {stats.index_seconds:.1f} s ({rate:,.0f} quotes/s)"
     )
 
 

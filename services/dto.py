@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -338,8 +338,18 @@ class EventDTO:
     version: int
 
     @classmethod
-    def of(cls, e: Event) -> EventDTO:
-        """Copy from the ORM row."""
+    def of(cls, e: Event, links: Mapping[str, Sequence[int]] | None = None) -> EventDTO:
+        """Copy from the ORM row.
+
+        ``links`` maps "person", "source" and "quote" to the ids the event links to, for a list
+        that read them from the link tables instead of loading those rows.
+        """
+        if links is None:
+            links = {
+                "person": [p.id for p in e.people],
+                "source": [s.id for s in e.sources],
+                "quote": [q.id for q in e.quotes],
+            }
         return cls(
             id=e.id,
             case_id=e.case_id,
@@ -348,9 +358,9 @@ class EventDTO:
             place_id=e.place_id,
             place_name=e.place.name if e.place else None,
             description=e.description,
-            person_ids=tuple(sorted(p.id for p in e.people)),
-            source_ids=tuple(sorted(s.id for s in e.sources)),
-            quote_ids=tuple(sorted(q.id for q in e.quotes)),
+            person_ids=tuple(sorted(links["person"])),
+            source_ids=tuple(sorted(links["source"])),
+            quote_ids=tuple(sorted(links["quote"])),
             tags=tuple(sorted(t.name for t in e.tags)),
             version=e.version,
         )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, delete, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, load_only, raiseload
 
 from models.dates import PartialDate
 from models.entities import (
@@ -32,6 +32,32 @@ LINKS: dict[str, tuple[Table, str, type]] = {
     "source": (event_sources, "source_id", Source),
     "quote": (event_quotes, "quote_id", Quote),
 }
+
+
+# A list of events (a pane's page, the timeline's 2,000) needs each event's own columns, its
+# place's name, its tags and the ids of what it links to: not the linked people, sources and
+# quotes themselves (each with its aliases or tags, and a source with its whole text), nor the
+# place's other spellings. Reading those for the timeline cost seconds on a big case.
+_LIST_LOADING = (
+    joinedload(Event.place).options(load_only(Place.name, raiseload=True), raiseload("*")),
+    raiseload(Event.people),
+    raiseload(Event.sources),
+    raiseload(Event.quotes),
+)
+
+
+def _link_ids(s: Session, event_ids: Sequence[int]) -> dict[str, dict[int, list[int]]]:
+    """Link kind -> event id -> the ids it links to, read from the link tables."""
+    found: dict[str, dict[int, list[int]]] = {kind: {} for kind in LINKS}
+    if not event_ids:
+        return found
+    for kind, (table, column, _) in LINKS.items():
+        rows = s.execute(
+            select(table.c.event_id, table.c[column]).where(table.c.event_id.in_(event_ids))
+        )
+        for event_id, other_id in rows:
+            found[kind].setdefault(event_id, []).append(other_id)
+    return found
 
 
 def _set_date(e: Event, date: PartialDate | None) -> None:
@@ -178,8 +204,14 @@ class EventService(Service):
                 q.order_by(Event.date_start.is_(None), Event.date_start, Event.id)
                 .offset(offset)
                 .limit(limit)
+                .options(*_LIST_LOADING)
             )
-            return [EventDTO.of(e) for e in s.scalars(q).unique()]
+            events = list(s.scalars(q).unique())
+            links = _link_ids(s, [e.id for e in events])
+            return [
+                EventDTO.of(e, {kind: ids.get(e.id, ()) for kind, ids in links.items()})
+                for e in events
+            ]
 
     def count(self, case_id: int) -> int:
         """Number of events in a case."""

@@ -95,3 +95,46 @@ def test_update_conflict_delete_and_restore(services: Services, world: dict[str,
     )
     page = services.events.page(case, 0, 10)
     assert page.total == 1
+
+
+def test_list_reads_link_ids_not_the_linked_rows(services: Services, world: dict[str, int]) -> None:
+    """A list of events (a pane's page, the timeline's 2,000) gives each event's links as ids
+    read from the link tables: the same few statements however much is linked, and no source's
+    text, person's aliases or place's spellings are read."""
+    from typing import Any
+
+    from sqlalchemy import event
+
+    case = world["case"]
+    long_source = services.sources.add(case, title="Leak", text="xy " * 50_000).id
+    omar = services.people.create(case, "Abu Omar", aliases=["أبو عمر"]).id
+    made = []
+    for i in range(6):
+        made.append(
+            services.events.create(
+                case,
+                f"Event {i}",
+                date=PartialDate.day(2021, 2, i + 1),
+                place_id=world["place"] if i % 2 else None,
+                person_ids=[world["ali"], omar][: i % 3],
+                source_ids=[world["source"], long_source][: i % 3],
+                quote_ids=[world["quote"]] if i % 2 else [],
+            )
+        )
+        services.tags.add("event", made[-1].id, "tag")
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    engine = services.store.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        rows = services.events.list(case)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # The case, the events with their places, their tags, and the three link tables.
+    assert len(statements) == 6, statements
+    assert not any("sources.text" in s or "aliases" in s for s in statements)
+    assert rows == [services.events.get(e.id) for e in made]  # the same as one by one

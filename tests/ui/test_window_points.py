@@ -44,8 +44,14 @@ def _wheel(widget: Any, up: bool, modifiers: Qt.KeyboardModifier) -> None:
 
 
 def _show_timeline(window: MainWindow) -> Any:
+    """Raise the Events pane and click its Timeline tab."""
+    from PySide6.QtTest import QTest
+
     window.focus_pane("event")
-    window.events_tabs.setCurrentWidget(window.timeline)
+    bar = window.events_tabs.tabBar()
+    tab = next(i for i in range(bar.count()) if bar.tabText(i) == "Timeline")
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(tab).center())
+    assert window.events_tabs.currentWidget() is window.timeline
     return window.timeline
 
 
@@ -91,6 +97,7 @@ def test_timeline_shows_only_the_events_of_the_selected_source_then_all_again(
     svc = sqlite_services
     svc.events.create(demo.id, "Talks in March", date=PartialDate.parse("2021-03"))  # no source
     window.refresh()
+    _show_timeline(window)
     everything = {e.id for e in svc.events.list(demo.id) if e.date is not None}
     assert set(window.timeline.items_by_event) == everything
     source = next(s for s in svc.sources.list(demo.id) if svc.events.list(demo.id, source_id=s.id))
@@ -112,7 +119,7 @@ def test_timeline_draws_each_event_as_long_as_its_precision(
     month = svc.events.create(demo.id, "Talks in March", date=PartialDate.parse("2021-03"))
     day = svc.events.create(demo.id, "Talks resume", date=PartialDate.parse("2021-03-15"))
     window.refresh()
-    items = window.timeline.items_by_event
+    items = _show_timeline(window).items_by_event
     assert svc.events.get(month.id).date.precision is Precision.MONTH
     # March is 31 days wide; a day is a point the size of one day or less.
     assert items[month.id].rect().width() == pytest.approx(31 * DAY_WIDTH)
@@ -120,6 +127,28 @@ def test_timeline_draws_each_event_as_long_as_its_precision(
     # The day's point sits inside the month's range.
     assert items[month.id].rect().left() < items[day.id].rect().center().x()
     assert items[day.id].rect().center().x() < items[month.id].rect().right()
+
+
+def test_the_timeline_reads_its_events_when_its_tab_is_shown(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    """Reading and drawing 2,000 events takes a few tenths of a second on a big case: with the
+    event list showing, a start or a selection leaves the timeline until its tab is clicked."""
+    svc = sqlite_services
+    assert window.events_tabs.currentWidget() is window.events
+    assert window.timeline.items_by_event == {}
+    siyamend = _person(svc, demo.id, "Siyamend Ali")
+    window.select_item("person", siyamend.id)
+    assert window.timeline.items_by_event == {}
+    timeline = _show_timeline(window)
+    theirs = {e.id for e in svc.events.list(demo.id, person_id=siyamend.id) if e.date}
+    assert theirs and set(timeline.items_by_event) == theirs
+    # Back on the list, a new selection waits again; the tab shows it when clicked.
+    window.focus_pane("event")
+    window.act_show_all.trigger()
+    assert set(timeline.items_by_event) == theirs
+    _show_timeline(window)
+    assert set(timeline.items_by_event) == {e.id for e in svc.events.list(demo.id) if e.date}
 
 
 # --- Cards
