@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
 
         self._build_panes()
         self._build_actions()
+        self._update_history_actions()  # nothing to go back or forward to yet
         self._build_toolbar_and_menus()
         self._build_status()
         self._restore_layout()
@@ -547,6 +548,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(f"{self.case_combo.itemText(idx)} — Sourcebook")
         self.undo_stack.clear()
         self.history, self.history_pos = [], -1
+        self._update_history_actions()
         self.focus = None
         self.current_quote_id = None
         self.reader.clear()

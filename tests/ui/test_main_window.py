@@ -128,6 +128,26 @@ def test_back_and_forward_walk_the_selection_history(
     assert window.focus == ("person", b.id)
 
 
+def test_back_and_forward_are_greyed_out_with_nowhere_to_go(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    svc = sqlite_services
+    assert not window.act_back.isEnabled() and not window.act_forward.isEnabled()  # at start
+    window.select_item("person", _person(svc, demo.id, "Siyamend Ali").id)
+    window.select_item("person", _person(svc, demo.id, "Mazloum Abdi").id)
+    assert window.act_back.isEnabled() and not window.act_forward.isEnabled()
+    window.act_back.trigger()
+    assert not window.act_back.isEnabled() and window.act_forward.isEnabled()
+    # Another case starts a new history.
+    other = svc.cases.create("Another story").id
+    window.reload_cases()
+    idx = window.case_combo.findData(other)
+    window.case_combo.setCurrentIndex(idx)
+    window.case_combo.activated.emit(idx)  # what choosing an entry in the list sends
+    assert window.case_id == other
+    assert not window.act_back.isEnabled() and not window.act_forward.isEnabled()
+
+
 # --- Annotating and undo
 
 
