@@ -213,10 +213,13 @@ class EventService(Service):
                 for e in events
             ]
 
-    def count(self, case_id: int) -> int:
-        """Number of events in a case."""
+    def count(self, case_id: int, *, place_id: int | None = None) -> int:
+        """Number of events in a case, or at one of its places."""
         with self._read() as s:
-            return s.scalar(select(func.count(Event.id)).where(Event.case_id == case_id)) or 0
+            q = select(func.count(Event.id)).where(Event.case_id == case_id)
+            if place_id is not None:
+                q = q.where(Event.place_id == place_id)
+            return s.scalar(q) or 0
 
     def page(self, case_id: int, offset: int, limit: int) -> Page:
         """A window of the case's events."""

@@ -174,7 +174,11 @@ class QuoteService(Service):
     ) -> Select[Any]:
         q = select(Quote)
         if case_id is not None:
-            q = q.where(Quote.case_id == case_id)
+            # For an event's few quotes, or given ids, the case's index would have SQLite walk
+            # every quote of the case in list order, checking each (0.2 s at 1,000,000); with
+            # "+ 0" it reads the few rows by id and sorts them.
+            few = event_id is not None or ids is not None
+            q = q.where((Quote.case_id + 0 if few else Quote.case_id) == case_id)
         if speaker_id is not None:
             q = q.where(Quote.speaker_id == speaker_id)
         if source_id is not None:

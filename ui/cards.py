@@ -61,8 +61,8 @@ def _span(start: Any, end: Any) -> str:
     return f" ({a} – {b})"
 
 
-def place_card_html(place: Any, events: Sequence[Any]) -> str:
-    """The place card as rich text."""
+def place_card_html(place: Any, events: Sequence[Any], total: int | None = None) -> str:
+    """The place card as rich text: ``events`` are the first of ``total`` there (all if None)."""
     e = html.escape
     parts = [
         f"<h3 style='margin:0'>{e(place.name)}</h3>",
@@ -73,10 +73,13 @@ def place_card_html(place: Any, events: Sequence[Any]) -> str:
     if place.aliases:
         parts.append("<p style='margin:4px 0 0 0'><b>Spellings</b></p>")
         parts.extend(_line(a) for a in place.aliases)
-    parts.append(f"<p style='margin:4px 0 0 0'><b>Events</b> ({len(events)})</p>")
+    total = len(events) if total is None else total
+    parts.append(f"<p style='margin:4px 0 0 0'><b>Events</b> ({total:,})</p>")
     for ev in events:
         when = f"{ev.date.label()}: " if ev.date else ""
         parts.append(f"<p style='margin:0'>{e(when)}{e(ev.title)}</p>")
+    if total > len(events):
+        parts.append(f"<p style='margin:0'><i>and {total - len(events):,} more</i></p>")
     return "".join(parts)
 
 
@@ -118,6 +121,6 @@ class CardView(QScrollArea):
         """A person's card."""
         self.label.setText(person_card_html(person, stats))
 
-    def show_place(self, place: Any, events: Sequence[Any]) -> None:
-        """A place's card."""
-        self.label.setText(place_card_html(place, events))
+    def show_place(self, place: Any, events: Sequence[Any], total: int | None = None) -> None:
+        """A place's card: its spellings and ``events``, the first of ``total`` there."""
+        self.label.setText(place_card_html(place, events, total))

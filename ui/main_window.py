@@ -65,6 +65,7 @@ POLL_INTERVAL = 5000  # ms between checks for colleagues' changes, at least
 POLL_FACTOR = 20  # ... and at least this many times as long as the last check took
 NAME_LIMIT = 20_000  # people offered by the speaker completer
 TIMELINE_LIMIT = 2000  # events drawn on the timeline at most
+CARD_EVENTS = 100  # events listed on a place's card at most (the count says how many more)
 AFTER_PAINT_LIMIT = 3000  # ms: work deferred to the first paint starts by then regardless
 
 # Default column widths (pixels) of each pane until the user changes them.
@@ -689,7 +690,11 @@ class MainWindow(QMainWindow):
             self._draw_timeline({})
             if event.place_id is not None:
                 place = svc.places.get(event.place_id)
-                self.card.show_place(place, svc.events.list(event.case_id, place_id=place.id))
+                there = svc.events.list(event.case_id, place_id=place.id, limit=CARD_EVENTS)
+                total = len(there)
+                if total == CARD_EVENTS:
+                    total = svc.events.count(event.case_id, place_id=place.id)
+                self.card.show_place(place, there, total)
             else:
                 self.card.show_nothing()
             self.editor.show_item("event", event, self._event_links(event))

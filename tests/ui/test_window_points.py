@@ -186,6 +186,28 @@ def test_place_card_shows_its_spellings_and_every_event_there(
         assert e.title in html
 
 
+def test_a_place_card_lists_the_first_events_there_and_counts_the_rest(
+    window: MainWindow, sqlite_services: Services, demo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A place of a big case can have thousands of events: the card lists the first ones."""
+    import ui.main_window as main_window
+
+    monkeypatch.setattr(main_window, "CARD_EVENTS", 2)
+    svc = sqlite_services
+    event = next(e for e in svc.events.list(demo.id) if e.place_id is not None)
+    for day in range(1, 4):
+        svc.events.create(
+            demo.id, f"Patrol {day}", date=PartialDate.day(2022, 5, day), place_id=event.place_id
+        )
+    there = svc.events.list(demo.id, place_id=event.place_id)
+    assert len(there) > 2
+    window.select_item("event", event.id)
+    html = window.card.label.text()
+    assert f"<b>Events</b> ({len(there)})" in html
+    assert [e.title in html for e in there] == [True, True] + [False] * (len(there) - 2)
+    assert f"and {len(there) - 2} more" in html
+
+
 # --- Case switcher
 
 
