@@ -13,10 +13,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import itertools
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from models.db import Store, open_store
@@ -118,3 +120,20 @@ def two_desks(url: str) -> Iterator[tuple[Services, Services]]:
     yield a, b
     a.close()
     b.close()
+
+
+@contextmanager
+def select_statements(svc: Services) -> Iterator[list[tuple[str, Any]]]:
+    """The SELECT statements ``svc``'s store runs inside the block, with their parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    engine = svc.store.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -5,6 +5,7 @@ import pytest
 from models.dates import PartialDate, Precision
 from services.container import Services
 from services.errors import ConflictError, NotFoundError, ValidationError
+from tests.conftest import select_statements
 
 
 @pytest.fixture
@@ -101,10 +102,6 @@ def test_list_reads_link_ids_not_the_linked_rows(services: Services, world: dict
     """A list of events (a pane's page, the timeline's 2,000) gives each event's links as ids
     read from the link tables: the same few statements however much is linked, and no source's
     text, person's aliases or place's spellings are read."""
-    from typing import Any
-
-    from sqlalchemy import event
-
     case = world["case"]
     long_source = services.sources.add(case, title="Leak", text="xy " * 50_000).id
     omar = services.people.create(case, "Abu Omar", aliases=["أبو عمر"]).id
@@ -122,18 +119,9 @@ def test_list_reads_link_ids_not_the_linked_rows(services: Services, world: dict
             )
         )
         services.tags.add("event", made[-1].id, "tag")
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    engine = services.store.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with select_statements(services) as seen:
         rows = services.events.list(case)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    statements = [sql for sql, _ in seen]
     # The case, the events with their places, their tags, and the three link tables.
     assert len(statements) == 6, statements
     assert not any("sources.text" in s or "aliases" in s for s in statements)

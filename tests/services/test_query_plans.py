@@ -7,36 +7,17 @@ is checked on the statements the services really run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
-
-from sqlalchemy import event
 
 from models.dates import PartialDate
 from services.container import Services
-
-
-@contextmanager
-def _statements(svc: Services) -> Iterator[list[tuple[str, Any]]]:
-    """The SELECT statements run inside the block, with their parameters."""
-    seen: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, parameters))
-
-    engine = svc.store.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.conftest import select_statements
 
 
 def _plans(svc: Services, run: Callable[[], Any], mentioning: str) -> list[list[str]]:
     """SQLite's plan for each statement of ``run()`` whose text contains ``mentioning``."""
-    with _statements(svc) as seen:
+    with select_statements(svc) as seen:
         run()
     chosen = [(sql, params) for sql, params in seen if mentioning in sql]
     assert chosen, f"no statement mentions {mentioning!r}"

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 
@@ -9,6 +8,7 @@ from models.dates import PartialDate
 from models.entities import QuoteStatus
 from services.container import Services
 from services.errors import ConflictError, NotFoundError, ValidationError
+from tests.conftest import select_statements
 
 TEXT = "Ali said “we will rebuild the bridge” and then: “no comment.” علي: «سنعيد بناء الجسر»"
 
@@ -211,8 +211,6 @@ def test_list_reads_a_page_in_three_statements(services: Services) -> None:
     A list row needs its source's title and confidentiality and its speaker's name: the sources'
     texts and tags and the speakers' aliases, affiliations and tags stay in the store.
     """
-    from sqlalchemy import event
-
     case = services.cases.create("Many").id
     secret = services.sources.add(case, title="Leak", text="xy " * 50_000)
     services.sources.update(secret.id, confidentiality="confidential")
@@ -225,18 +223,9 @@ def test_list_reads_a_page_in_three_statements(services: Services) -> None:
     for sid in (secret.id, public):
         for i in range(5):
             services.quotes.create(sid, 3 * i, 3 * i + 2, speaker_id=abdi.id, tags=["t"])
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    engine = services.store.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with select_statements(services) as seen:
         rows = services.quotes.list(case)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    statements = [sql for sql, _ in seen]
     # The case, the quotes with their sources and speakers, the quotes' tags.
     assert len(statements) == 3, statements
     assert all("aliases" not in s and "affiliations" not in s for s in statements)

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from services.container import Services, hold_gc, release_gc
 from services.demo import build_demo
@@ -26,6 +27,30 @@ LATER = (
     "services.brief.service",
     "ui.panes.review_pane",
 )
+
+
+def _demo_store(tmp_path: Path) -> Path:
+    db = tmp_path / "case.db"
+    svc = Services.open(str(db), auto_backup=False)
+    build_demo(svc)
+    svc.close()
+    return db
+
+
+def _run_child(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter off screen; its last line of output, as JSON."""
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})},
+        cwd=ROOT,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
 
 CHILD = """
 import json, sys
@@ -45,22 +70,8 @@ window.svc.close()
 
 
 def test_a_window_start_leaves_the_heavy_modules_for_later(tmp_path: Path) -> None:
-    db = tmp_path / "case.db"
-    svc = Services.open(str(db), auto_backup=False)
-    build_demo(svc)
-    svc.close()
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(db), str(tmp_path / "s.ini"), json.dumps(LATER)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    db = _demo_store(tmp_path)
+    got = _run_child(CHILD, str(db), str(tmp_path / "s.ini"), json.dumps(LATER))
     assert got["quotes"] > 0  # the window opened on the demo case, its quotes listed
     assert got["before"] == []
     assert set(got["after"]) >= {
@@ -79,11 +90,14 @@ class ReachedQt(Exception):
     pass
 
 
+report = {}
+
+
 class StopAtQt:
     # Records what is loaded when the window first asks for Qt, then stops the start there.
     def find_spec(self, name, path=None, target=None):
         if name == "PySide6":
-            print(json.dumps(sorted(m for m in STARTUP_MODULES if m not in sys.modules)))
+            report["missing"] = sorted(m for m in STARTUP_MODULES if m not in sys.modules)
             raise ReachedQt
         return None
 
@@ -93,26 +107,17 @@ import main
 try:
     main.run_window(sys.argv[1])
 except ReachedQt:
-    print("stopped where Qt was first asked for")
+    report["stopped_at_qt"] = True
+print(json.dumps(report))
 """
 
 
 def test_python_main_imports_the_data_layer_before_qt(tmp_path: Path) -> None:
     """PySide6 makes every later first import read its module's source: the data layer comes
     first (services.container.import_startup_modules)."""
-    proc = subprocess.run(
-        [sys.executable, "-c", BEFORE_QT, str(tmp_path / "case.db")],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        cwd=ROOT,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.strip().splitlines()
-    assert lines[0] == "[]"  # every startup module was loaded before Qt was asked for
-    assert lines[-1] == "stopped where Qt was first asked for"
+    got = _run_child(BEFORE_QT, str(tmp_path / "case.db"))
+    assert got["stopped_at_qt"] is True
+    assert got["missing"] == []  # every startup module was loaded before Qt was asked for
 
 
 START_AND_PAINT = """
@@ -148,29 +153,14 @@ def test_the_collector_is_held_for_the_start_and_back_after_the_first_paint(
 ) -> None:
     """main.run_window holds Python's cyclic collector while the window starts, then sets the
     start's objects aside (gc.freeze) and turns it back on once the window has painted."""
-    db = tmp_path / "case.db"
-    svc = Services.open(str(db), auto_backup=False)
-    build_demo(svc)
-    svc.close()
+    db = _demo_store(tmp_path)
     home = tmp_path / "home"  # QSettings, the last case and the backups stay in the test's folder
     env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_DATA_HOME": str(home / ".local" / "share"),
     }
-    proc = subprocess.run(
-        [sys.executable, "-c", START_AND_PAINT, str(db)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    got = _run_child(START_AND_PAINT, str(db), env=env)
     assert got["status"] == 0
     assert got["collector_on_before_paint"] is False
     assert got["collector_on_after_paint"] is True
