@@ -41,6 +41,7 @@ STARTUP_MODULES = (
     "services.cases",
     "services.changes",
     "services.events",
+    "services.fonts",
     "services.people",
     "services.places",
     "services.quotes",
