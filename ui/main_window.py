@@ -640,7 +640,7 @@ class MainWindow(QMainWindow):
             return
         filters, self._timeline_due = self._timeline_due, None
         if self.case_id is not None:
-            events = self.svc.events.list(self.case_id, limit=TIMELINE_LIMIT, **filters)
+            events = self.svc.events.timeline(self.case_id, limit=TIMELINE_LIMIT, **filters)
             self.timeline.set_events(events)
 
     def select_item(self, kind: str, ident: int, *, record: bool = True) -> None:

@@ -61,6 +61,7 @@ class TimelineView(QGraphicsView):
         last = max(e.date.end for e in dated)
         accent = self.palette().highlight().color()
         text_colour = self.palette().text().color()
+        fill, outline, ink = QBrush(accent), QPen(accent.darker(130)), QBrush(text_colour)
         lanes: list[float] = []  # right edge (scene x) of each lane, to avoid overlaps
         for e in sorted(dated, key=lambda e: (e.date.start, e.id)):
             x0 = self._x(e.date.start, origin)
@@ -82,8 +83,8 @@ class TimelineView(QGraphicsView):
             else:
                 item = QGraphicsRectItem(QRectF(x0, y - 5, x1 - x0, 10))
                 text_x = x1 + 4
-            item.setBrush(QBrush(accent))
-            item.setPen(QPen(accent.darker(130)))
+            item.setBrush(fill)
+            item.setPen(outline)
             item.setToolTip(
                 f"{e.title}\n{e.date.label()}" + (f"\n{e.place_name}" if e.place_name else "")
             )
@@ -92,7 +93,7 @@ class TimelineView(QGraphicsView):
             scene.addItem(item)
             self.items_by_event[e.id] = item
             t = QGraphicsSimpleTextItem(label)
-            t.setBrush(QBrush(text_colour))
+            t.setBrush(ink)
             t.setPos(text_x, y - 9)
             t.setData(0, e.id)
             scene.addItem(t)
