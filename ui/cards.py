@@ -34,8 +34,9 @@ def person_card_html(person: Any, stats: Mapping[str, int]) -> str:
         sub.append(e(person.role))
     parts.append(f"<p style='margin:0'>{' · '.join(sub)}</p>")
     parts.append(
-        f"<p style='margin:0'><b>{stats.get('quotes', 0)}</b> quotes · "
-        f"<b>{stats.get('events', 0)}</b> events · <b>{stats.get('sources', 0)}</b> sources</p>"
+        f"<p style='margin:0'><b>{stats.get('quotes', 0):,}</b> quotes · "
+        f"<b>{stats.get('events', 0):,}</b> events · "
+        f"<b>{stats.get('sources', 0):,}</b> sources</p>"
     )
     if person.aliases:
         parts.append("<p style='margin:4px 0 0 0'><b>Also known as</b></p>")

@@ -170,6 +170,16 @@ def test_person_card_counts_their_quotes_events_and_sources(
         assert alias in html
 
 
+def test_person_card_counts_read_with_thousands_separators(
+    sqlite_services: Services, demo: Any
+) -> None:
+    from ui.cards import person_card_html
+
+    person = _person(sqlite_services, demo.id, "Mazloum Abdi")
+    html = person_card_html(person, {"quotes": 83768, "events": 1561, "sources": 58206})
+    assert "<b>83,768</b> quotes · <b>1,561</b> events · <b>58,206</b> sources" in html
+
+
 def test_place_card_shows_its_spellings_and_every_event_there(
     window: MainWindow, sqlite_services: Services, demo: Any
 ) -> None:
