@@ -61,6 +61,22 @@ def _link_ids(s: Session, event_ids: Sequence[int]) -> dict[str, dict[int, list[
     return found
 
 
+def _linked(table: Table, column: str, ident: int, quote_column: Any) -> Any:
+    """Events linked to ``ident`` through ``table``, or through a quote of theirs.
+
+    A person's events include those of the quotes they said; a source's, those of its quotes
+    (``quote_column`` is the quote's column that holds ``ident``).
+    """
+    return or_(
+        Event.id.in_(select(table.c.event_id).where(table.c[column] == ident)),
+        Event.id.in_(
+            select(event_quotes.c.event_id)
+            .join(Quote, Quote.id == event_quotes.c.quote_id)
+            .where(quote_column == ident)
+        ),
+    )
+
+
 def _set_date(e: Event, date: PartialDate | None) -> None:
     if date is None:
         e.date_start = e.date_end = None
@@ -158,33 +174,9 @@ class EventService(Service):
     ) -> Any:
         q = select(Event).where(Event.case_id == case_id)
         if person_id is not None:
-            q = q.where(
-                or_(
-                    Event.id.in_(
-                        select(event_people.c.event_id).where(event_people.c.person_id == person_id)
-                    ),
-                    Event.id.in_(
-                        select(event_quotes.c.event_id)
-                        .join(Quote, Quote.id == event_quotes.c.quote_id)
-                        .where(Quote.speaker_id == person_id)
-                    ),
-                )
-            )
+            q = q.where(_linked(event_people, "person_id", person_id, Quote.speaker_id))
         if source_id is not None:
-            q = q.where(
-                or_(
-                    Event.id.in_(
-                        select(event_sources.c.event_id).where(
-                            event_sources.c.source_id == source_id
-                        )
-                    ),
-                    Event.id.in_(
-                        select(event_quotes.c.event_id)
-                        .join(Quote, Quote.id == event_quotes.c.quote_id)
-                        .where(Quote.source_id == source_id)
-                    ),
-                )
-            )
+            q = q.where(_linked(event_sources, "source_id", source_id, Quote.source_id))
         if quote_id is not None:
             q = q.where(
                 Event.id.in_(
