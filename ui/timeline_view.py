@@ -99,6 +99,9 @@ class TimelineView(QGraphicsView):
             scene.addItem(t)
         self._draw_axis(origin, last, text_colour)
         self.setSceneRect(scene.itemsBoundingRect().adjusted(-20, -10, 40, 10))
+        # Open on the latest events, where a story usually is, not on the earliest day.
+        latest = max(dated, key=lambda e: (e.date.end, e.id))
+        self.ensureVisible(self.items_by_event[latest.id], 80, 40)
 
     def _x(self, day: dt.date, origin: dt.date) -> float:
         return (day - origin).days * DAY_WIDTH

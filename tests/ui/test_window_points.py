@@ -91,6 +91,26 @@ def test_clicking_an_event_on_the_timeline_selects_it_and_links_the_panes(
     assert shown == sorted(event.quote_ids)
 
 
+def test_the_timeline_opens_on_the_latest_events(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    svc = sqlite_services
+    svc.events.create(demo.id, "Much later", date=PartialDate.parse("2024-06-01"))
+    window.refresh()
+    timeline = _show_timeline(window)
+    dated = [e for e in svc.events.list(demo.id) if e.date is not None]
+    latest = max(dated, key=lambda e: e.date.end)
+    earliest = min(dated, key=lambda e: e.date.start)
+
+    def on_screen(event_id: int) -> bool:
+        centre = timeline.items_by_event[event_id].sceneBoundingRect().center()
+        return timeline.viewport().rect().contains(timeline.mapFromScene(centre))
+
+    assert latest.title == "Much later"
+    assert on_screen(latest.id)
+    assert not on_screen(earliest.id)  # years earlier: scrolled away to the left
+
+
 def test_timeline_shows_only_the_events_of_the_selected_source_then_all_again(
     window: MainWindow, sqlite_services: Services, demo: Any
 ) -> None:
