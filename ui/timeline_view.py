@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import QBrush, QFont, QPainter, QPen, QTransform, QWheelEvent
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
@@ -22,6 +22,37 @@ from models.dates import Precision
 DAY_WIDTH = 24.0  # scene units per day at zoom 1
 ROW_HEIGHT = 34.0  # scene units between event lanes
 POINT_SIZE = 12.0  # diameter of a one-day event
+LABEL_ZOOM = 0.5  # events' labels show from this zoom in; further out, marks only
+TICK_SPACING = 90  # on-screen pixels between the axis's dates, at least
+# Steps between the axis's dates (days, approximately for months and years) and their format.
+TICK_STEPS = (
+    (1, "%d %b %Y"),
+    (7, "%d %b %Y"),
+    (30, "%b %Y"),
+    (91, "%b %Y"),
+    (365, "%Y"),
+    (1826, "%Y"),
+)
+_FIXED_SIZE = QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
+
+
+def _tick_start(origin: dt.date, step: int) -> dt.date:
+    """The first date the axis marks: the origin, or the first of a month or year from it."""
+    if step >= 365:
+        return origin if (origin.month, origin.day) == (1, 1) else dt.date(origin.year + 1, 1, 1)
+    if step >= 30:
+        return origin if origin.day == 1 else _tick_after(origin.replace(day=1), 30)
+    return origin
+
+
+def _tick_after(day: dt.date, step: int) -> dt.date:
+    """The next date the axis marks after ``day``: whole months and years for the long steps."""
+    if step >= 365:
+        return dt.date(day.year + step // 365, 1, 1)
+    if step >= 30:
+        months = day.month - 1 + step // 30
+        return dt.date(day.year + months // 12, months % 12 + 1, 1)
+    return day + dt.timedelta(days=step)
 
 
 class TimelineView(QGraphicsView):
@@ -42,19 +73,32 @@ class TimelineView(QGraphicsView):
         self.items_by_event: dict[int, QGraphicsItem] = {}
         self._zoom = 1.0
         self._events: list[Any] = []
+        self._labels: list[QGraphicsSimpleTextItem] = []
+        self._ticks: list[QGraphicsItem] = []
+        self._span: tuple[dt.date, dt.date] | None = None
         self.setToolTip("Ctrl+wheel or +/- to zoom")
 
     # --- Drawing
 
     def set_events(self, events: Sequence[Any]) -> None:
-        """Draw ``events`` (EventDTOs); undated ones are left out."""
+        """Draw ``events`` (EventDTOs or TimelineEventDTOs); undated ones are left out.
+
+        Ranges are bars as long as they last, on the zoomed axis; a day is a point and every
+        text keeps its size on screen whatever the zoom. Lanes leave room for each label at
+        the smallest zoom that shows labels (LABEL_ZOOM); further out only the marks show, and
+        their tooltips say what they are.
+        """
         self._events = list(events)
         scene = self.scene()
         scene.clear()
         self.items_by_event = {}
+        self._labels = []
+        self._ticks = []
+        self._span = None
         dated = [e for e in events if e.date is not None]
         if not dated:
             t = scene.addSimpleText("No dated events to show.")
+            t.setFlag(_FIXED_SIZE)
             t.setPos(0, 0)
             return
         origin = min(e.date.start for e in dated)
@@ -67,22 +111,25 @@ class TimelineView(QGraphicsView):
             x0 = self._x(e.date.start, origin)
             x1 = self._x(e.date.end, origin) + DAY_WIDTH
             label = f"{e.title} ({e.date.label()})"
-            width = max(x1 - x0, POINT_SIZE) + 8 + len(label) * 6.5
+            room = (POINT_SIZE + 8 + len(label) * 6.5) / LABEL_ZOOM  # the label, zoomed out
             lane = next((i for i, right in enumerate(lanes) if right < x0), len(lanes))
             if lane == len(lanes):
                 lanes.append(0.0)
-            lanes[lane] = x0 + width
+            lanes[lane] = max(x1, x0) + room
             y = 30 + lane * ROW_HEIGHT
             item: QGraphicsItem
             if e.date.precision is Precision.DAY or e.date.start == e.date.end:
-                cx = x0 + DAY_WIDTH / 2
+                anchor = x0 + DAY_WIDTH / 2
                 item = QGraphicsEllipseItem(
-                    cx - POINT_SIZE / 2, y - POINT_SIZE / 2, POINT_SIZE, POINT_SIZE
+                    -POINT_SIZE / 2, -POINT_SIZE / 2, POINT_SIZE, POINT_SIZE
                 )
-                text_x = cx + POINT_SIZE
+                item.setFlag(_FIXED_SIZE)  # a point stays round and visible at any zoom
+                item.setPos(anchor, y)
+                gap = POINT_SIZE / 2 + 4
             else:
+                anchor = x1
                 item = QGraphicsRectItem(QRectF(x0, y - 5, x1 - x0, 10))
-                text_x = x1 + 4
+                gap = 4
             item.setBrush(fill)
             item.setPen(outline)
             item.setToolTip(
@@ -94,10 +141,15 @@ class TimelineView(QGraphicsView):
             self.items_by_event[e.id] = item
             t = QGraphicsSimpleTextItem(label)
             t.setBrush(ink)
-            t.setPos(text_x, y - 9)
+            t.setFlag(_FIXED_SIZE)
+            t.setPos(anchor, y)
+            t.setTransform(QTransform.fromTranslate(gap, -9))  # on-screen pixels from the mark
             t.setData(0, e.id)
             scene.addItem(t)
-        self._draw_axis(origin, last, text_colour)
+            self._labels.append(t)
+        self._span = (origin, last)
+        scene.addLine(0, 10, ((last - origin).days + 1) * DAY_WIDTH, 10, QPen(text_colour))
+        self._show_for_zoom()
         self.setSceneRect(scene.itemsBoundingRect().adjusted(-20, -10, 40, 10))
         # Open on the latest events, where a story usually is, not on the earliest day.
         latest = max(dated, key=lambda e: (e.date.end, e.id))
@@ -106,23 +158,37 @@ class TimelineView(QGraphicsView):
     def _x(self, day: dt.date, origin: dt.date) -> float:
         return (day - origin).days * DAY_WIDTH
 
-    def _draw_axis(self, origin: dt.date, last: dt.date, colour: QColor) -> None:
+    def _show_for_zoom(self) -> None:
+        """Labels shown or not, and the axis's dates spaced, for the current zoom."""
+        for t in self._labels:
+            t.setVisible(self._zoom >= LABEL_ZOOM)
         scene = self.scene()
-        span = (last - origin).days + 1
-        pen = QPen(colour)
-        scene.addLine(0, 10, span * DAY_WIDTH, 10, pen)
-        step = 1 if span <= 31 else 7 if span <= 120 else 30 if span <= 800 else 365
+        for item in self._ticks:
+            scene.removeItem(item)
+        self._ticks = []
+        if self._span is None:
+            return
+        origin, last = self._span
+        day_px = DAY_WIDTH * self._zoom
+        step, fmt = next(
+            ((days, fmt) for days, fmt in TICK_STEPS if days * day_px >= TICK_SPACING),
+            TICK_STEPS[-1],
+        )
+        colour = self.palette().text().color()
+        pen, brush = QPen(colour), QBrush(colour)
         font = QFont(self.font())
         font.setPointSizeF(max(font.pointSizeF() - 1, 7))
-        d = 0
-        while d <= span:
-            day = origin + dt.timedelta(days=d)
-            x = d * DAY_WIDTH
-            scene.addLine(x, 6, x, 14, pen)
-            t = scene.addSimpleText(day.strftime("%d %b %Y" if step < 365 else "%Y"), font)
-            t.setBrush(QBrush(colour))
-            t.setPos(x + 2, -8)
-            d += step
+        day = _tick_start(origin, step)
+        while day <= last:
+            x = self._x(day, origin)
+            self._ticks.append(scene.addLine(x, 6, x, 14, pen))
+            t = scene.addSimpleText(day.strftime(fmt), font)
+            t.setBrush(brush)
+            t.setFlag(_FIXED_SIZE)
+            t.setPos(x, -8)
+            t.setTransform(QTransform.fromTranslate(2, 0))
+            self._ticks.append(t)
+            day = _tick_after(day, step)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         """Redraw in the new colours when the palette turns light or dark."""
@@ -138,10 +204,11 @@ class TimelineView(QGraphicsView):
         return self._zoom
 
     def zoom_by(self, factor: float) -> None:
-        """Stretch or shrink the time axis."""
+        """Stretch or shrink the time axis (texts and points keep their size on screen)."""
         new = min(max(self._zoom * factor, 0.02), 50.0)
         self.scale(new / self._zoom, 1.0)
         self._zoom = new
+        self._show_for_zoom()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         """Ctrl+wheel zooms the time axis; the plain wheel scrolls."""

@@ -145,8 +145,57 @@ def test_timeline_draws_each_event_as_long_as_its_precision(
     assert items[month.id].rect().width() == pytest.approx(31 * DAY_WIDTH)
     assert items[day.id].rect().width() <= DAY_WIDTH
     # The day's point sits inside the month's range.
-    assert items[month.id].rect().left() < items[day.id].rect().center().x()
-    assert items[day.id].rect().center().x() < items[month.id].rect().right()
+    assert items[month.id].rect().left() < items[day.id].scenePos().x()
+    assert items[day.id].scenePos().x() < items[month.id].rect().right()
+
+
+def test_zoomed_out_the_timeline_keeps_its_texts_and_points_readable(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    """The axis stretches and shrinks; texts and a day's point keep their size on screen. Far
+    out, the events' labels give way to their marks (tooltips say what they are) and the axis
+    marks months or years, never closer than TICK_SPACING pixels."""
+    from PySide6.QtWidgets import QGraphicsSimpleTextItem
+
+    from ui.timeline_view import LABEL_ZOOM, TICK_SPACING
+
+    svc = sqlite_services
+    day = svc.events.create(demo.id, "Talks resume", date=PartialDate.parse("2021-03-15"))
+    timeline = _show_timeline(window)
+
+    def on_screen_width(item: Any) -> float:
+        return float(
+            item.deviceTransform(timeline.viewportTransform())
+            .map(item.boundingRect())
+            .boundingRect()
+            .width()
+        )
+
+    def texts(visible: bool = True) -> list[Any]:
+        return [
+            i
+            for i in timeline.scene().items()
+            if isinstance(i, QGraphicsSimpleTextItem) and i.isVisible() == visible
+        ]
+
+    def axis_dates() -> list[Any]:
+        return sorted((t for t in texts() if t.data(0) is None), key=lambda t: t.scenePos().x())
+
+    point = timeline.items_by_event[day.id]
+    point_width = on_screen_width(point)
+    label = next(t for t in texts() if t.data(0) == day.id)
+    label_width = on_screen_width(label)
+    timeline.zoom_by(0.05)
+    assert timeline.zoom < LABEL_ZOOM
+    assert on_screen_width(point) == pytest.approx(point_width)  # still a round point
+    assert not label.isVisible() and all(t.data(0) is None for t in texts())
+    dates = axis_dates()
+    assert len(dates) >= 2
+    xs = [timeline.mapFromScene(t.scenePos()).x() for t in dates]
+    assert min(b - a for a, b in zip(xs, xs[1:], strict=False)) >= TICK_SPACING - 1
+    assert all(on_screen_width(t) > 20 for t in dates)  # readable, not squashed
+    timeline.zoom_by(20)
+    assert label.isVisible() and on_screen_width(label) == pytest.approx(label_width)
 
 
 def test_the_timeline_reads_its_events_when_its_tab_is_shown(
