@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QFont, QPainter, QPen, QTransform, QWheelEvent
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
@@ -24,25 +24,36 @@ ROW_HEIGHT = 34.0  # scene units between event lanes
 POINT_SIZE = 12.0  # diameter of a one-day event
 LABEL_ZOOM = 0.5  # events' labels show from this zoom in; further out, marks only
 TICK_SPACING = 90  # on-screen pixels between the axis's dates, at least
-# Steps between the axis's dates (days, approximately for months and years) and their format.
+AXIS_HEIGHT = 24  # on-screen pixels of the axis band along the top of the view
+# Steps between the axis's dates: (days, at least that many days, format). Months and years
+# are calendar months and years, so that their shortest decides their spacing on screen.
 TICK_STEPS = (
-    (1, "%d %b %Y"),
-    (7, "%d %b %Y"),
-    (30, "%b %Y"),
-    (91, "%b %Y"),
-    (365, "%Y"),
-    (1826, "%Y"),
+    (1, 1, "%d %b %Y"),
+    (7, 7, "%d %b %Y"),
+    (30, 28, "%b %Y"),
+    (91, 89, "%b %Y"),
+    (365, 365, "%Y"),
+    (1826, 1826, "%Y"),
 )
 _FIXED_SIZE = QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
 
 
-def _tick_start(origin: dt.date, step: int) -> dt.date:
-    """The first date the axis marks: the origin, or the first of a month or year from it."""
+def _tick_start(day: dt.date, step: int) -> dt.date:
+    """The first date at or after ``day`` the axis marks for ``step``.
+
+    The first of a month (of a quarter for 91) or of a year (of a year divisible by five for
+    1826); ``day`` itself for daily and weekly steps.
+    """
     if step >= 365:
-        return origin if (origin.month, origin.day) == (1, 1) else dt.date(origin.year + 1, 1, 1)
+        years = step // 365
+        year = day.year if (day.month, day.day) == (1, 1) else day.year + 1
+        return dt.date(year + (-year) % years, 1, 1)
     if step >= 30:
-        return origin if origin.day == 1 else _tick_after(origin.replace(day=1), 30)
-    return origin
+        months = step // 30
+        index = day.year * 12 + day.month - 1 + (day.day != 1)  # the first whole month
+        index += (-index) % months
+        return dt.date(index // 12, index % 12 + 1, 1)
+    return day
 
 
 def _tick_after(day: dt.date, step: int) -> dt.date:
@@ -74,7 +85,6 @@ class TimelineView(QGraphicsView):
         self._zoom = 1.0
         self._events: list[Any] = []
         self._labels: list[QGraphicsSimpleTextItem] = []
-        self._ticks: list[QGraphicsItem] = []
         self._span: tuple[dt.date, dt.date] | None = None
         self.setToolTip("Ctrl+wheel or +/- to zoom")
 
@@ -93,7 +103,6 @@ class TimelineView(QGraphicsView):
         scene.clear()
         self.items_by_event = {}
         self._labels = []
-        self._ticks = []
         self._span = None
         dated = [e for e in events if e.date is not None]
         if not dated:
@@ -148,7 +157,6 @@ class TimelineView(QGraphicsView):
             scene.addItem(t)
             self._labels.append(t)
         self._span = (origin, last)
-        scene.addLine(0, 10, ((last - origin).days + 1) * DAY_WIDTH, 10, QPen(text_colour))
         self._show_for_zoom()
         self.setSceneRect(scene.itemsBoundingRect().adjusted(-20, -10, 40, 10))
         # Open on the latest events, where a story usually is, not on the earliest day.
@@ -159,36 +167,60 @@ class TimelineView(QGraphicsView):
         return (day - origin).days * DAY_WIDTH
 
     def _show_for_zoom(self) -> None:
-        """Labels shown or not, and the axis's dates spaced, for the current zoom."""
+        """Labels shown or not for the current zoom (the axis follows in drawForeground)."""
         for t in self._labels:
             t.setVisible(self._zoom >= LABEL_ZOOM)
-        scene = self.scene()
-        for item in self._ticks:
-            scene.removeItem(item)
-        self._ticks = []
+        self.viewport().update()
+
+    def axis_ticks(self) -> list[tuple[int, str]]:
+        """The dates the axis shows now: (x in the viewport, text), TICK_SPACING px apart or more.
+
+        The step follows the zoom: days, weeks, months, quarters, years, five years.
+        """
         if self._span is None:
-            return
+            return []
         origin, last = self._span
-        day_px = DAY_WIDTH * self._zoom
-        step, fmt = next(
-            ((days, fmt) for days, fmt in TICK_STEPS if days * day_px >= TICK_SPACING),
+        step, _, fmt = next(
+            (t for t in TICK_STEPS if t[1] * DAY_WIDTH * self._zoom >= TICK_SPACING),
             TICK_STEPS[-1],
         )
+        width = self.viewport().width()
+        # From a little before the view's left edge, not from the first event: a span of years
+        # drawn by the day would otherwise walk thousands of dates at every paint.
+        shown = max(int(self.mapToScene(0, 0).x() / DAY_WIDTH), 0)
+        if step < 30:  # days and weeks counted from the first event's day
+            day = origin + dt.timedelta(days=shown - shown % step)
+        else:
+            day = _tick_start(origin + dt.timedelta(days=max(shown - 2 * step, 0)), step)
+        ticks: list[tuple[int, str]] = []
+        while day <= last + dt.timedelta(days=1):
+            x = self.mapFromScene(QPointF(self._x(day, origin), 0)).x()
+            if x > width:
+                break
+            if x >= -TICK_SPACING:
+                ticks.append((x, day.strftime(fmt)))
+            day = _tick_after(day, step)
+        return ticks
+
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
+        """The time axis, along the top of the view whatever is scrolled under it."""
+        super().drawForeground(painter, rect)
+        if self._span is None:
+            return
+        painter.save()
+        painter.resetTransform()
+        width = self.viewport().width()
+        painter.fillRect(0, 0, width, AXIS_HEIGHT, self.palette().base())
         colour = self.palette().text().color()
-        pen, brush = QPen(colour), QBrush(colour)
+        painter.setPen(QPen(colour))
         font = QFont(self.font())
         font.setPointSizeF(max(font.pointSizeF() - 1, 7))
-        day = _tick_start(origin, step)
-        while day <= last:
-            x = self._x(day, origin)
-            self._ticks.append(scene.addLine(x, 6, x, 14, pen))
-            t = scene.addSimpleText(day.strftime(fmt), font)
-            t.setBrush(brush)
-            t.setFlag(_FIXED_SIZE)
-            t.setPos(x, -8)
-            t.setTransform(QTransform.fromTranslate(2, 0))
-            self._ticks.append(t)
-            day = _tick_after(day, step)
+        painter.setFont(font)
+        painter.drawLine(0, AXIS_HEIGHT - 1, width, AXIS_HEIGHT - 1)
+        for x, text in self.axis_ticks():
+            painter.drawLine(x, AXIS_HEIGHT - 6, x, AXIS_HEIGHT - 1)
+            painter.drawText(x + 3, AXIS_HEIGHT - 8, text)
+        painter.restore()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         """Redraw in the new colours when the palette turns light or dark."""
