@@ -125,7 +125,7 @@ class TimelineView(QGraphicsView):
             if lane == len(lanes):
                 lanes.append(0.0)
             lanes[lane] = max(x1, x0) + room
-            y = 30 + lane * ROW_HEIGHT
+            y = AXIS_HEIGHT + 24 + lane * ROW_HEIGHT  # below the axis band at the top
             item: QGraphicsItem
             if e.date.precision is Precision.DAY or e.date.start == e.date.end:
                 anchor = x0 + DAY_WIDTH / 2
@@ -158,7 +158,9 @@ class TimelineView(QGraphicsView):
             self._labels.append(t)
         self._span = (origin, last)
         self._show_for_zoom()
-        self.setSceneRect(scene.itemsBoundingRect().adjusted(-20, -10, 40, 10))
+        bounds = scene.itemsBoundingRect().adjusted(-20, 0, 40, 10)
+        bounds.setTop(0)  # the axis band covers the scene's top, where no lane is
+        self.setSceneRect(bounds)
         # Open on the latest events, where a story usually is, not on the earliest day.
         latest = max(dated, key=lambda e: (e.date.end, e.id))
         self.ensureVisible(self.items_by_event[latest.id], 80, 40)

@@ -207,6 +207,9 @@ def test_the_timeline_axis_stays_along_the_top_when_scrolled_down(
     timeline = _show_timeline(window)
     bar = timeline.verticalScrollBar()
     assert bar.maximum() > 0
+    bar.setValue(0)  # at the top, the first lane shows below the axis, not under it
+    first_lane = min(i.sceneBoundingRect().top() for i in timeline.items_by_event.values())
+    assert timeline.mapFromScene(0, first_lane).y() > AXIS_HEIGHT
     bar.setValue(bar.maximum())
     top = timeline.mapToScene(0, 0).y()
     assert top > 100  # scrolled well below where the axis was drawn before
