@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ DAY_WIDTH = 24.0  # scene units per day at zoom 1
 ROW_HEIGHT = 34.0  # scene units between event lanes
 POINT_SIZE = 12.0  # diameter of a one-day event
 LABEL_ZOOM = 0.5  # events' labels show from this zoom in; further out, marks only
+MIN_ZOOM, MAX_ZOOM = 0.0005, 50.0  # 0.0005: some 50 years across a 600 px view
 TICK_SPACING = 90  # on-screen pixels between the axis's dates, at least
 AXIS_HEIGHT = 24  # on-screen pixels of the axis band along the top of the view
 # Steps between the axis's dates: (days, at least that many days, format). Months and years
@@ -34,6 +36,8 @@ TICK_STEPS = (
     (91, 89, "%b %Y"),
     (365, 365, "%Y"),
     (1826, 1826, "%Y"),
+    (3652, 3652, "%Y"),
+    (9131, 9131, "%Y"),
 )
 _FIXED_SIZE = QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
 
@@ -41,8 +45,8 @@ _FIXED_SIZE = QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
 def _tick_start(day: dt.date, step: int) -> dt.date:
     """The first date at or after ``day`` the axis marks for ``step``.
 
-    The first of a month (of a quarter for 91) or of a year (of a year divisible by five for
-    1826); ``day`` itself for daily and weekly steps.
+    The first of a month (of a quarter for 91) or of a year (divisible by 5, 10 or 25 for the
+    longer steps); ``day`` itself for daily and weekly steps.
     """
     if step >= 365:
         years = step // 365
@@ -86,7 +90,7 @@ class TimelineView(QGraphicsView):
         self._events: list[Any] = []
         self._labels: list[QGraphicsSimpleTextItem] = []
         self._span: tuple[dt.date, dt.date] | None = None
-        self.setToolTip("Ctrl+wheel or +/- to zoom")
+        self.setToolTip("Ctrl+wheel or +/- to zoom, 0 to see every event")
 
     # --- Drawing
 
@@ -175,33 +179,51 @@ class TimelineView(QGraphicsView):
         self.viewport().update()
 
     def axis_ticks(self) -> list[tuple[int, str]]:
-        """The dates the axis shows now: (x in the viewport, text), TICK_SPACING px apart or more.
+        """The dates the axis shows now: (x in the viewport, text).
 
-        The step follows the zoom: days, weeks, months, quarters, years, five years.
+        The step follows the zoom (days, weeks, months, quarters, years, 5, 10, 25 years): the
+        shortest whose dates fall TICK_SPACING px apart or more; if that leaves fewer than two
+        dates in a narrow view, the next shorter one, if its dates are half as far apart.
         """
         if self._span is None:
             return []
-        origin, last = self._span
-        step, _, fmt = next(
-            (t for t in TICK_STEPS if t[1] * DAY_WIDTH * self._zoom >= TICK_SPACING),
-            TICK_STEPS[-1],
-        )
+        day_px = DAY_WIDTH * self._zoom
+        wide = [i for i, t in enumerate(TICK_STEPS) if t[1] * day_px >= TICK_SPACING]
+        choice = wide[0] if wide else len(TICK_STEPS) - 1
+        ticks = self._ticks_for(TICK_STEPS[choice])
+        if len(ticks) < 2 and choice > 0:
+            shorter = TICK_STEPS[choice - 1]
+            if shorter[1] * day_px >= TICK_SPACING / 2:
+                ticks = self._ticks_for(shorter)
+        return ticks
+
+    def _ticks_for(self, tick_step: tuple[int, int, str]) -> list[tuple[int, str]]:
+        """The dates of one step across the visible stretch of the axis."""
+        assert self._span is not None
+        origin, _ = self._span
+        step, _, fmt = tick_step
         width = self.viewport().width()
-        # From a little before the view's left edge, not from the first event: a span of years
-        # drawn by the day would otherwise walk thousands of dates at every paint.
-        shown = max(int(self.mapToScene(0, 0).x() / DAY_WIDTH), 0)
-        if step < 30:  # days and weeks counted from the first event's day
-            day = origin + dt.timedelta(days=shown - shown % step)
-        else:
-            day = _tick_start(origin + dt.timedelta(days=max(shown - 2 * step, 0)), step)
+        # Only the visible stretch, from a little before its left edge: a span of years drawn
+        # by the day would otherwise walk thousands of dates at every paint.
+        first = math.floor(self.mapToScene(0, 0).x() / DAY_WIDTH) - 1
+        last = math.ceil(self.mapToScene(width, 0).x() / DAY_WIDTH) + 1
+        try:
+            if step < 30:  # days and weeks counted from the first event's day
+                day = origin + dt.timedelta(days=first - first % step)
+            else:
+                day = _tick_start(origin + dt.timedelta(days=first), step)
+            end = origin + dt.timedelta(days=last)
+        except OverflowError:  # scrolled past the calendar's ends
+            return []
         ticks: list[tuple[int, str]] = []
-        while day <= last + dt.timedelta(days=1):
+        while day <= end:
             x = self.mapFromScene(QPointF(self._x(day, origin), 0)).x()
-            if x > width:
-                break
             if x >= -TICK_SPACING:
                 ticks.append((x, day.strftime(fmt)))
-            day = _tick_after(day, step)
+            try:
+                day = _tick_after(day, step)
+            except (OverflowError, ValueError):
+                break
         return ticks
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
@@ -239,10 +261,20 @@ class TimelineView(QGraphicsView):
 
     def zoom_by(self, factor: float) -> None:
         """Stretch or shrink the time axis (texts and points keep their size on screen)."""
-        new = min(max(self._zoom * factor, 0.02), 50.0)
+        new = min(max(self._zoom * factor, MIN_ZOOM), MAX_ZOOM)
         self.scale(new / self._zoom, 1.0)
         self._zoom = new
         self._show_for_zoom()
+
+    def fit_all(self) -> None:
+        """Zoom so that every event's stretch of time fits the view's width, and show it."""
+        if self._span is None:
+            return
+        origin, last = self._span
+        days = (last - origin).days + 1
+        room = max(self.viewport().width() - 2 * POINT_SIZE - 20, 50)
+        self.zoom_by(room / (days * DAY_WIDTH) / self._zoom)
+        self.centerOn(days * DAY_WIDTH / 2, self.mapToScene(0, 0).y())
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         """Ctrl+wheel zooms the time axis; the plain wheel scrolls."""
@@ -253,11 +285,13 @@ class TimelineView(QGraphicsView):
             super().wheelEvent(event)
 
     def keyPressEvent(self, event: Any) -> None:  # noqa: N802
-        """+ and - zoom."""
+        """+ and - zoom; 0 shows every event."""
         if event.text() in ("+", "="):
             self.zoom_by(1.25)
         elif event.text() == "-":
             self.zoom_by(0.8)
+        elif event.text() == "0":
+            self.fit_all()
         else:
             super().keyPressEvent(event)
 

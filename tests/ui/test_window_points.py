@@ -154,7 +154,7 @@ def test_zoomed_out_the_timeline_keeps_its_texts_and_points_readable(
 ) -> None:
     """The axis stretches and shrinks; texts and a day's point keep their size on screen. Far
     out, the events' labels give way to their marks (tooltips say what they are) and the axis
-    marks months or years, never closer than TICK_SPACING pixels."""
+    marks months or years, never closer than half TICK_SPACING pixels."""
     from PySide6.QtWidgets import QGraphicsSimpleTextItem
 
     from ui.timeline_view import LABEL_ZOOM, TICK_SPACING
@@ -176,7 +176,7 @@ def test_zoomed_out_the_timeline_keeps_its_texts_and_points_readable(
 
     def spaced(ticks: list[tuple[int, str]]) -> bool:
         xs = [x for x, _ in ticks]
-        return all(b - a >= TICK_SPACING for a, b in zip(xs, xs[1:], strict=False))
+        return all(b - a >= TICK_SPACING / 2 for a, b in zip(xs, xs[1:], strict=False))
 
     point = timeline.items_by_event[day.id]
     point_width = on_screen_width(point)
@@ -193,6 +193,35 @@ def test_zoomed_out_the_timeline_keeps_its_texts_and_points_readable(
     assert all(len(text.split()) <= 2 for _, text in far)  # months or years
     timeline.zoom_by(20)
     assert label.isVisible() and on_screen_width(label) == pytest.approx(label_width)
+
+
+def test_zero_fits_every_event_into_the_timeline(
+    qtbot: Any, window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    """The timeline opens on the latest events at the day's scale; 0 shows the whole story."""
+    from ui.timeline_view import TICK_SPACING
+
+    svc = sqlite_services
+    svc.events.create(demo.id, "Caliphate declared", date=PartialDate.parse("2014-06-29"))
+    timeline = _show_timeline(window)
+
+    def shown(item: Any) -> bool:
+        x = timeline.mapFromScene(item.sceneBoundingRect().center()).x()
+        return 0 <= x <= timeline.viewport().width()
+
+    assert not all(shown(i) for i in timeline.items_by_event.values())
+    timeline.setFocus()
+    qtbot.keyClicks(timeline, "0")
+    assert all(shown(i) for i in timeline.items_by_event.values())
+    ticks = timeline.axis_ticks()
+    xs = [x for x, _ in ticks]
+    assert len(ticks) >= 2
+    assert all(b - a >= TICK_SPACING / 2 for a, b in zip(xs, xs[1:], strict=False))
+    # A narrow view still dates the whole story.
+    timeline.resize(160, timeline.height())
+    timeline.fit_all()
+    assert all(shown(i) for i in timeline.items_by_event.values())
+    assert len(timeline.axis_ticks()) >= 2
 
 
 def test_the_timeline_axis_stays_along_the_top_when_scrolled_down(
