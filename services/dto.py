@@ -367,6 +367,16 @@ class EventDTO:
 
 
 @dataclass(frozen=True)
+class PersonNameDTO:
+    """A person's names, as completers offer them (see ``PeopleService.names``)."""
+
+    id: int
+    kind: PersonKind
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TimelineEventDTO:
     """A dated event as the timeline draws it (see ``EventService.timeline``): no links or tags."""
 

@@ -1004,7 +1004,7 @@ class MainWindow(QMainWindow):
         def load() -> tuple[list[str], list[tuple[int, str]], list[str], list[tuple[int, str]]]:
             names: list[str] = []
             organisations: list[tuple[int, str]] = []
-            for p in svc.people.list(case_id, limit=NAME_LIMIT):
+            for p in svc.people.names(case_id, limit=NAME_LIMIT):
                 names.append(p.name)
                 names.extend(p.aliases)
                 if p.kind.value == "organisation":

@@ -6,7 +6,9 @@ import pytest
 
 from models.entities import PersonKind
 from services.container import Services
+from services.demo import build_demo
 from services.errors import ConflictError, ValidationError
+from tests.conftest import select_statements
 
 
 @pytest.fixture
@@ -185,3 +187,22 @@ def test_an_affiliation_is_corrected_with_its_version(services: Services, case: 
     with pytest.raises(ValidationError, match="cannot set person_id"):
         services.people.update_affiliation(a.id, person_id=sdf.id)
     assert services.people.get_affiliation(a.id) == fixed
+
+
+def test_names_are_what_the_list_holds_in_two_statements(services: Services) -> None:
+    """The editor's completers want names, kinds and aliases: two statements whatever the
+    people's affiliations and tags, and the same people, order and spellings as list()."""
+    case = build_demo(services).id
+    org = next(p for p in services.people.list(case) if p.kind.value == "organisation")
+    someone = next(p for p in services.people.list(case) if p.kind.value == "person")
+    services.people.add_affiliation(someone.id, org.id, role="spokesman")
+    services.tags.add("person", someone.id, "source")
+    with select_statements(services) as seen:
+        names = services.people.names(case)
+    assert len(seen) == 3  # the case, its people, their aliases
+    assert not any("affiliations" in sql or "tags" in sql for sql, _ in seen)
+    assert [(n.id, n.kind, n.name, n.aliases) for n in names] == [
+        (p.id, p.kind, p.name, p.aliases) for p in services.people.list(case)
+    ]
+    assert any(n.aliases for n in names)  # the demo's Arabic alias among them
+    assert len(services.people.names(case, limit=3)) == 3
