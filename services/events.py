@@ -47,17 +47,22 @@ _LIST_LOADING = (
 )
 
 
+# Event ids per IN list: a brief lists every event of the case, and SQLite takes at most
+# 32,766 values in one statement (PostgreSQL 65,535). SQLAlchemy's own selectin loads use 500.
+LINK_CHUNK = 500
+
+
 def _link_ids(s: Session, event_ids: Sequence[int]) -> dict[str, dict[int, list[int]]]:
     """Link kind -> event id -> the ids it links to, read from the link tables."""
     found: dict[str, dict[int, list[int]]] = {kind: {} for kind in LINKS}
-    if not event_ids:
-        return found
-    for kind, (table, column, _) in LINKS.items():
-        rows = s.execute(
-            select(table.c.event_id, table.c[column]).where(table.c.event_id.in_(event_ids))
-        )
-        for event_id, other_id in rows:
-            found[kind].setdefault(event_id, []).append(other_id)
+    for start in range(0, len(event_ids), LINK_CHUNK):
+        chunk = event_ids[start : start + LINK_CHUNK]
+        for kind, (table, column, _) in LINKS.items():
+            rows = s.execute(
+                select(table.c.event_id, table.c[column]).where(table.c.event_id.in_(chunk))
+            )
+            for event_id, other_id in rows:
+                found[kind].setdefault(event_id, []).append(other_id)
     return found
 
 

@@ -128,6 +128,28 @@ def test_list_reads_link_ids_not_the_linked_rows(services: Services, world: dict
     assert rows == [services.events.get(e.id) for e in made]  # the same as one by one
 
 
+def test_a_long_list_of_events_reads_their_links_in_chunks(
+    services: Services, world: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A brief lists every event of the case: the link ids are read a chunk of events at a
+    time (SQLite takes at most 32,766 values in one statement)."""
+    import services.events as events_module
+
+    monkeypatch.setattr(events_module, "LINK_CHUNK", 2)
+    case = world["case"]
+    made = [
+        services.events.create(
+            case, f"Event {i}", person_ids=[world["ali"]], quote_ids=[world["quote"]]
+        )
+        for i in range(5)
+    ]
+    with select_statements(services) as seen:
+        rows = services.events.list(case)
+    link_reads = [sql for sql, _ in seen if "event_people" in sql and "IN" in sql]
+    assert len(link_reads) == 3  # five events, two at a time
+    assert rows == [services.events.get(e.id) for e in made]
+
+
 def test_the_timeline_reads_the_dated_events_of_the_list_in_one_statement(
     services: Services, world: dict[str, int]
 ) -> None:
