@@ -213,7 +213,7 @@ class TimelineView(QGraphicsView):
             else:
                 day = _tick_start(origin + dt.timedelta(days=first), step)
             end = origin + dt.timedelta(days=last)
-        except OverflowError:  # scrolled past the calendar's ends
+        except (OverflowError, ValueError):  # scrolled past the calendar's ends
             return []
         ticks: list[tuple[int, str]] = []
         while day <= end:
@@ -273,8 +273,9 @@ class TimelineView(QGraphicsView):
         origin, last = self._span
         days = (last - origin).days + 1
         room = max(self.viewport().width() - 2 * POINT_SIZE - 20, 50)
+        middle = self.mapToScene(self.viewport().rect().center()).y()  # stay on these lanes
         self.zoom_by(room / (days * DAY_WIDTH) / self._zoom)
-        self.centerOn(days * DAY_WIDTH / 2, self.mapToScene(0, 0).y())
+        self.centerOn(days * DAY_WIDTH / 2, middle)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         """Ctrl+wheel zooms the time axis; the plain wheel scrolls."""

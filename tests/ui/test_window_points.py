@@ -210,9 +210,16 @@ def test_zero_fits_every_event_into_the_timeline(
         return 0 <= x <= timeline.viewport().width()
 
     assert not all(shown(i) for i in timeline.items_by_event.values())
+
+    def middle() -> float:
+        return float(timeline.mapToScene(timeline.viewport().rect().center()).y())
+
+    before = middle()
     timeline.setFocus()
     qtbot.keyClicks(timeline, "0")
     assert all(shown(i) for i in timeline.items_by_event.values())
+    # The same lanes in view (give or take the horizontal scroll bar that may have gone).
+    assert abs(middle() - before) <= timeline.horizontalScrollBar().sizeHint().height()
     ticks = timeline.axis_ticks()
     xs = [x for x, _ in ticks]
     assert len(ticks) >= 2
