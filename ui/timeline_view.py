@@ -89,6 +89,7 @@ class TimelineView(QGraphicsView):
         self._zoom = 1.0
         self._events: list[Any] = []
         self._labels: list[QGraphicsSimpleTextItem] = []
+        self._labels_shown = True  # what the labels are set to (new ones show)
         self._span: tuple[dt.date, dt.date] | None = None
         self.setToolTip("Ctrl+wheel or +/- to zoom, 0 to see every event")
 
@@ -107,6 +108,7 @@ class TimelineView(QGraphicsView):
         scene.clear()
         self.items_by_event = {}
         self._labels = []
+        self._labels_shown = True
         self._span = None
         dated = [e for e in events if e.date is not None]
         if not dated:
@@ -174,8 +176,11 @@ class TimelineView(QGraphicsView):
 
     def _show_for_zoom(self) -> None:
         """Labels shown or not for the current zoom (the axis follows in drawForeground)."""
-        for t in self._labels:
-            t.setVisible(self._zoom >= LABEL_ZOOM)
+        shown = self._zoom >= LABEL_ZOOM
+        if shown != self._labels_shown:  # 4,000 labels: only when the zoom crosses LABEL_ZOOM
+            for t in self._labels:
+                t.setVisible(shown)
+            self._labels_shown = shown
         self.viewport().update()
 
     def axis_ticks(self) -> list[tuple[int, str]]:
