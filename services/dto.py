@@ -387,6 +387,24 @@ class TimelineEventDTO:
 
 
 @dataclass(frozen=True)
+class TimelineDTO:
+    """What the timeline draws (see ``EventService.timeline``).
+
+    Attributes:
+        events: Dated events in date order; the latest ones when there are more than asked for.
+        total: How many dated events match the filters (more than ``len(events)`` when cut).
+    """
+
+    events: tuple[TimelineEventDTO, ...]
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        """Whether only the latest of the matching events are here."""
+        return self.total > len(self.events)
+
+
+@dataclass(frozen=True)
 class Page:
     """One window of a longer list (for lazily fetched views)."""
 

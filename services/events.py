@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,7 +21,7 @@ from models.entities import (
     event_sources,
 )
 from services.base import Service, check_version, get_or_raise
-from services.dto import EventDTO, Page, TimelineEventDTO
+from services.dto import EventDTO, Page, TimelineDTO, TimelineEventDTO
 from services.errors import ValidationError
 
 EDITABLE_FIELDS = frozenset({"title", "date", "place_id", "description"})
@@ -229,33 +228,43 @@ class EventService(Service):
         quote_id: int | None = None,
         place_id: int | None = None,
         limit: int | None = None,
-    ) -> builtins.list[TimelineEventDTO]:
+    ) -> TimelineDTO:
         """The dated events of :meth:`list` (same filters and order) as the timeline draws them.
 
         One statement of each event's id, title and date and its place's name: no links, tags
         or descriptions (2,000 events of a big case: 0.04 s against 0.13-0.17 s for the list).
+        With more than ``limit`` dated events, the latest ``limit`` of them (where a story
+        usually is), still in date order, and a second statement counts them all.
         """
         with self._read() as s:
             get_or_raise(s, Case, case_id)
-            q = (
-                self._filtered(case_id, person_id, source_id, quote_id, place_id)
-                .with_only_columns(
-                    Event.id,
-                    Event.title,
-                    Event.date_start,
-                    Event.date_end,
-                    Event.date_precision,
-                    Place.name,
-                )
-                .outerjoin(Place, Place.id == Event.place_id)
-                .where(Event.date_start.is_not(None), Event.date_precision.is_not(None))
-                .order_by(Event.date_start, Event.id)
-                .limit(limit)
+            dated = self._filtered(case_id, person_id, source_id, quote_id, place_id).where(
+                Event.date_start.is_not(None), Event.date_precision.is_not(None)
             )
-            return [
-                TimelineEventDTO(i, title, PartialDate(start, end or start, precision), place_name)
-                for i, title, start, end, precision, place_name in s.execute(q)
-            ]
+            rows = list(
+                s.execute(
+                    dated.with_only_columns(
+                        Event.id,
+                        Event.title,
+                        Event.date_start,
+                        Event.date_end,
+                        Event.date_precision,
+                        Place.name,
+                    )
+                    .outerjoin(Place, Place.id == Event.place_id)
+                    .order_by(Event.date_start.desc(), Event.id.desc())
+                    .limit(limit)
+                )
+            )
+            total = len(rows)
+            if limit is not None and total == limit:
+                ids = dated.with_only_columns(Event.id).subquery()
+                total = s.scalar(select(func.count()).select_from(ids)) or 0
+        events = tuple(
+            TimelineEventDTO(i, title, PartialDate(start, end or start, precision), place_name)
+            for i, title, start, end, precision, place_name in reversed(rows)
+        )
+        return TimelineDTO(events, total)
 
     def count(self, case_id: int, *, place_id: int | None = None) -> int:
         """Number of events in a case, or at one of its places."""

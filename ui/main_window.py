@@ -53,7 +53,7 @@ from ui.table_models import (
     QuotesTableModel,
     SourcesTableModel,
 )
-from ui.timeline_view import TimelineView
+from ui.timeline_view import TimelinePane
 from ui.workers import ProgressBridge, TaskSignals, run_task
 
 log = logging.getLogger(__name__)
@@ -200,11 +200,12 @@ class MainWindow(QMainWindow):
         self.events = TablePane(EventsTableModel(self))
         self.events.accept_drops()
         self.events.model.link_requested.connect(self.link_to_event)
-        self.timeline = TimelineView()
+        self.timeline_pane = TimelinePane()
+        self.timeline = self.timeline_pane.view
         self.timeline.event_clicked.connect(lambda i: self.select_item("event", i))
         self.events_tabs = QTabWidget()
         self.events_tabs.addTab(self.events, "List")
-        self.events_tabs.addTab(self.timeline, "Timeline")
+        self.events_tabs.addTab(self.timeline_pane, "Timeline")
         # The timeline is drawn when its tab shows (see _draw_timeline).
         self._timeline_due: dict[str, Any] | None = None
         self.events_tabs.currentChanged.connect(lambda _: self._draw_timeline_if_shown())
@@ -636,12 +637,13 @@ class MainWindow(QMainWindow):
         self._draw_timeline_if_shown()
 
     def _draw_timeline_if_shown(self) -> None:
-        if self.events_tabs.currentWidget() is not self.timeline or self._timeline_due is None:
+        shown = self.events_tabs.currentWidget() is self.timeline_pane
+        if not shown or self._timeline_due is None:
             return
         filters, self._timeline_due = self._timeline_due, None
         if self.case_id is not None:
-            events = self.svc.events.timeline(self.case_id, limit=TIMELINE_LIMIT, **filters)
-            self.timeline.set_events(events)
+            drawn = self.svc.events.timeline(self.case_id, limit=TIMELINE_LIMIT, **filters)
+            self.timeline_pane.set_timeline(drawn)
 
     def select_item(self, kind: str, ident: int, *, record: bool = True) -> None:
         """Make (kind, ident) the current selection and link the other panes to it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -16,6 +17,11 @@ from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsSimpleTextItem,
     QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from models.dates import Precision
@@ -27,6 +33,7 @@ LABEL_ZOOM = 0.5  # events' labels show from this zoom in; further out, marks on
 MIN_ZOOM, MAX_ZOOM = 0.0005, 50.0  # 0.0005: some 50 years across a 600 px view
 TICK_SPACING = 90  # on-screen pixels between the axis's dates, at least
 AXIS_HEIGHT = 24  # on-screen pixels of the axis band along the top of the view
+OPEN_MARGIN = 8  # pixels between the axis band and the top lane the view opens on
 # Steps between the axis's dates: (days, at least that many days, format). Months and years
 # are calendar months and years, so that their shortest decides their spacing on screen.
 TICK_STEPS = (
@@ -169,7 +176,53 @@ class TimelineView(QGraphicsView):
         self.setSceneRect(bounds)
         # Open on the latest events, where a story usually is, not on the earliest day.
         latest = max(dated, key=lambda e: (e.date.end, e.id))
-        self.ensureVisible(self.items_by_event[latest.id], 80, 40)
+        self._open_on(self.items_by_event[latest.id])
+
+    def _open_on(self, item: QGraphicsItem) -> None:
+        """Scroll to ``item``, with as many of the events of that time around it as fit.
+
+        Lanes are filled from the top, so the latest events often sit in a lane far below
+        the others of their weeks: scrolled to the item alone, the view showed it under an
+        empty stretch. Of the scroll positions that put one of the marks of the visible
+        stretch of time just under the axis band and keep ``item`` whole in view, the one
+        showing the most marks whole wins (see :meth:`marks_shown`).
+        """
+        self.ensureVisible(item, 80, 40)
+        seen = self.mapToScene(self.viewport().rect()).boundingRect()
+        marks = self._marks_across(seen)
+        tops = sorted(r.top() for r in marks)
+        bottoms = sorted(r.bottom() for r in marks)
+        mine = item.sceneBoundingRect()
+        best, most = None, 0
+        for top in tops:
+            view_top = top - AXIS_HEIGHT - OPEN_MARGIN
+            low, high = view_top + AXIS_HEIGHT, view_top + seen.height()
+            if mine.top() < low or mine.bottom() > high:
+                continue
+            # Whole in view: top >= low and bottom <= high. No mark is as tall as the view,
+            # so those with bottom > high are all among those with top >= low.
+            shown = len(tops) - bisect.bisect_left(tops, low)
+            shown -= len(bottoms) - bisect.bisect_right(bottoms, high)
+            if shown > most:
+                best, most = view_top, shown
+        if best is not None:
+            bar = self.verticalScrollBar()
+            bar.setValue(bar.value() + round(best - seen.top()))
+
+    def _marks_across(self, seen: QRectF) -> list[QRectF]:
+        """Scene rectangles of the events' marks (no labels) in the time stretch of ``seen``."""
+        band = QRectF(seen.left(), self.sceneRect().top(), seen.width(), self.sceneRect().height())
+        return [
+            i.sceneBoundingRect()
+            for i in self.scene().items(band)
+            if i.data(0) is not None and not isinstance(i, QGraphicsSimpleTextItem)
+        ]
+
+    def marks_shown(self) -> int:
+        """How many events' marks are whole in view, below the axis band."""
+        seen = self.mapToScene(self.viewport().rect()).boundingRect()
+        low, high = seen.top() + AXIS_HEIGHT, seen.bottom()
+        return sum(1 for r in self._marks_across(seen) if r.top() >= low and r.bottom() <= high)
 
     def _x(self, day: dt.date, origin: dt.date) -> float:
         return (day - origin).days * DAY_WIDTH
@@ -307,3 +360,51 @@ class TimelineView(QGraphicsView):
         item = self.itemAt(event.position().toPoint())
         if item is not None and item.data(0) is not None:
             self.event_clicked.emit(int(item.data(0)))
+
+
+class TimelinePane(QWidget):
+    """The timeline with its zoom buttons, and a line saying when it leaves events out.
+
+    Attributes:
+        view: The :class:`TimelineView`.
+    """
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.view = TimelineView()
+        minus = "\u2212"
+        self.zoom_out_button = self._button(minus, "Zoom out (-)", lambda: self.view.zoom_by(0.8))
+        self.zoom_in_button = self._button("+", "Zoom in (+)", lambda: self.view.zoom_by(1.25))
+        self.fit_button = self._button("Fit", "Show every event (0)", self.view.fit_all)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.hide()
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        for b in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
+            bar.addWidget(b)
+        bar.addWidget(self.note, 1)
+        bar.addStretch()  # keeps the buttons together at the left when there is no note
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 2, 0, 0)
+        lay.setSpacing(2)
+        lay.addLayout(bar)
+        lay.addWidget(self.view, 1)
+
+    def _button(self, text: str, tip: str, act: Any) -> QToolButton:
+        b = QToolButton()
+        b.setText(text)
+        b.setToolTip(tip)
+        b.setAutoRaise(True)
+        b.clicked.connect(act)
+        return b
+
+    def set_timeline(self, timeline: Any) -> None:
+        """Draw a ``TimelineDTO``; if it holds only the latest events, say how many there are."""
+        self.view.set_events(timeline.events)
+        if timeline.cut:
+            self.note.setText(
+                f"The latest {len(timeline.events):,} of {timeline.total:,} dated events "
+                "(the List tab has them all)."
+            )
+        self.note.setVisible(timeline.cut)

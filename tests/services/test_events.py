@@ -175,8 +175,36 @@ def test_the_timeline_reads_the_dated_events_of_the_list_in_one_statement(
             marks = services.events.timeline(case, **filters)
         assert len(seen) == 2  # the case, then the events with their places
         listed = [e for e in services.events.list(case, **filters) if e.date is not None]
-        assert [(m.id, m.title, m.date, m.place_name) for m in marks] == [
+        assert [(m.id, m.title, m.date, m.place_name) for m in marks.events] == [
             (e.id, e.title, e.date, e.place_name) for e in listed
         ]
-    assert len(services.events.timeline(case)) == len(dated)
-    assert len(services.events.timeline(case, limit=2)) == 2
+        assert marks.total == len(listed) and not marks.cut
+    whole = services.events.timeline(case)
+    assert len(whole.events) == whole.total == len(dated)
+
+
+def test_a_timeline_cut_to_its_limit_keeps_the_latest_events_and_counts_them_all(
+    services: Services, world: dict[str, int]
+) -> None:
+    """More events than the timeline draws: the latest ones, in date order, and the total (the
+    window says how many it leaves out)."""
+    case = world["case"]
+    days = ["2021-03-01", "2020-05-05", "2021-01-10", "2019", "late 2021-02", "2021-03-01"]
+    for i, d in enumerate(days):
+        services.events.create(
+            case, f"Event {i}", date=PartialDate.parse(d), person_ids=[world["ali"]] * (i % 2)
+        )
+    services.events.create(case, "Undated")  # not on the timeline, not counted
+    everything = services.events.timeline(case).events
+    assert [e.date.start for e in everything] == sorted(e.date.start for e in everything)
+    with select_statements(services) as seen:
+        cut = services.events.timeline(case, limit=3)
+    assert len(seen) == 3  # the case, the latest three, how many there are
+    assert cut.events == everything[-3:]
+    assert [e.title for e in cut.events] == ["Event 4", "Event 0", "Event 5"]
+    assert cut.total == 6 and cut.cut
+    theirs = services.events.timeline(case, person_id=world["ali"], limit=2)
+    assert [e.title for e in theirs.events] == ["Event 1", "Event 5"]  # 1, 3, 5: the latest two
+    assert theirs.total == 3 and theirs.cut
+    exact = services.events.timeline(case, limit=6)
+    assert exact.events == everything and exact.total == 6 and not exact.cut

@@ -427,7 +427,7 @@ def test_timeline_draws_days_as_points_and_ranges_as_bars(
     svc = sqlite_services
     day = svc.events.create(demo.id, "Press conference", date=PartialDate.parse("2021-02-02"))
     window.refresh()
-    window.events_tabs.setCurrentWidget(window.timeline)  # the Timeline tab, drawn when shown
+    window.events_tabs.setCurrentWidget(window.timeline_pane)  # the Timeline tab, drawn when shown
     items = window.timeline.items_by_event
     assert isinstance(items[day.id], QGraphicsEllipseItem)
     late = next(e for e in svc.events.list(demo.id) if e.title.startswith("Two local leaders"))

@@ -51,7 +51,7 @@ def _show_timeline(window: MainWindow) -> Any:
     bar = window.events_tabs.tabBar()
     tab = next(i for i in range(bar.count()) if bar.tabText(i) == "Timeline")
     QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(tab).center())
-    assert window.events_tabs.currentWidget() is window.timeline
+    assert window.events_tabs.currentWidget() is window.timeline_pane
     return window.timeline
 
 
@@ -73,6 +73,45 @@ def test_timeline_zooms_with_ctrl_wheel_and_plus_minus_keys(qtbot: Any, window: 
     assert timeline.zoom == pytest.approx(start * 1.25 * 1.25)
     qtbot.keyClicks(timeline, "-")
     assert timeline.zoom == pytest.approx(start * 1.25)
+
+
+def test_timeline_buttons_zoom_out_in_and_fit_every_event(qtbot: Any, window: MainWindow) -> None:
+    timeline = _show_timeline(window)
+    pane = window.timeline_pane
+    start = timeline.zoom
+    qtbot.mouseClick(pane.zoom_in_button, Qt.MouseButton.LeftButton)
+    assert timeline.zoom == pytest.approx(start * 1.25)
+    qtbot.mouseClick(pane.zoom_out_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(pane.zoom_out_button, Qt.MouseButton.LeftButton)
+    assert timeline.zoom == pytest.approx(start * 0.8)
+    qtbot.mouseClick(pane.fit_button, Qt.MouseButton.LeftButton)
+    view = timeline.viewport().rect()
+    for item in timeline.items_by_event.values():  # every event's mark across the view
+        x = timeline.mapFromScene(item.sceneBoundingRect().center()).x()
+        assert view.left() <= x <= view.right()
+    assert pane.note.isHidden()  # nothing left out
+
+
+def test_a_timeline_cut_to_its_limit_shows_the_latest_events_and_says_so(
+    monkeypatch: Any, window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    monkeypatch.setattr("ui.main_window.TIMELINE_LIMIT", 3)
+    dated = sorted(
+        (e for e in sqlite_services.events.list(demo.id) if e.date is not None),
+        key=lambda e: (e.date.start, e.id),
+    )
+    assert len(dated) > 3
+    _show_timeline(window)
+    assert set(window.timeline.items_by_event) == {e.id for e in dated[-3:]}
+    note = window.timeline_pane.note
+    assert note.isVisible()
+    assert note.text() == f"The latest 3 of {len(dated)} dated events (the List tab has them all)."
+    person = next(p for p in sqlite_services.people.list(demo.id) if p.name == "Siyamend Ali")
+    theirs = [e for e in sqlite_services.events.list(demo.id, person_id=person.id) if e.date]
+    assert 0 < len(theirs) <= 3
+    window.select_item("person", person.id)  # few enough: all drawn, no note
+    assert set(window.timeline.items_by_event) == {e.id for e in theirs}
+    assert note.isHidden()
 
 
 def test_clicking_an_event_on_the_timeline_selects_it_and_links_the_panes(
@@ -109,6 +148,47 @@ def test_the_timeline_opens_on_the_latest_events(
     assert latest.title == "Much later"
     assert on_screen(latest.id)
     assert not on_screen(earliest.id)  # years earlier: scrolled away to the left
+
+
+def test_the_timeline_opens_where_most_events_around_the_latest_show(qtbot: Any) -> None:
+    """Lanes hold their events' labels: nine long-titled events of early February keep the
+    top lanes busy into March, though their marks are weeks to the left. The latest event
+    (1-10 March) goes below them, with five events of its days below it: the view opens on it
+    and on them, not on it under the February lanes' empty stretch."""
+    from services.dto import TimelineEventDTO
+    from ui.timeline_view import AXIS_HEIGHT, TimelineView
+
+    def event(i: int, title: str, date: str) -> TimelineEventDTO:
+        return TimelineEventDTO(i, title, PartialDate.parse(date), None)
+
+    long = "A very long title that keeps its lane busy for weeks"
+    early = [event(i, f"{long} {i}", f"2021-02-0{i}") for i in range(1, 10)]
+    latest = event(20, "Talks", "~2021-03-01..2021-03-10")
+    days = [event(30 + i, f"Day {i}", f"2021-03-0{i + 1}") for i in range(1, 6)]
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.resize(420, 220)
+    view.show()
+    view.set_events([*early, latest, *days])
+    bar = view.verticalScrollBar()
+    mark = view.items_by_event[latest.id]
+    opened, shown = bar.value(), view.marks_shown()
+
+    def latest_whole_in_view() -> bool:
+        r = view.mapFromScene(mark.sceneBoundingRect()).boundingRect()
+        return r.top() >= AXIS_HEIGHT and r.bottom() <= view.viewport().height()
+
+    assert latest_whole_in_view()
+    best = 0
+    for value in range(bar.minimum(), bar.maximum() + 1):  # every position keeping it in view
+        bar.setValue(value)
+        if latest_whole_in_view():
+            best = max(best, view.marks_shown())
+    assert shown == best >= 4  # the latest and three or more of the days under it
+    bar.setValue(bar.minimum())
+    view.ensureVisible(mark, 80, 40)  # as it opened before: at the bottom, under nothing
+    assert view.marks_shown() < shown
+    bar.setValue(opened)
 
 
 def test_timeline_shows_only_the_events_of_the_selected_source_then_all_again(
