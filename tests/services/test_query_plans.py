@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from models.dates import PartialDate
 from services.container import Services
 from tests.conftest import select_statements
@@ -65,16 +67,28 @@ def test_a_persons_card_counts_from_the_case_speaker_index_alone(
         assert any("COVERING INDEX ix_quotes_case_speaker" in step for step in plan), plan
 
 
+@pytest.mark.parametrize("often", [False, True])
 def test_a_persons_sources_come_from_the_case_speaker_index_alone(
-    sqlite_services: Services,
+    sqlite_services: Services, monkeypatch: pytest.MonkeyPatch, often: bool
 ) -> None:
+    """Quoted rarely: their sources' ids from the index, then those sources by id. Quoted
+    often (MANY_QUOTES lowered here): the case's sources in order, each probed in the index."""
+    if often:
+        monkeypatch.setattr("services.sources.MANY_QUOTES", 2)
     svc = sqlite_services
     w = _case(svc)
-    (plan,) = _plans(
+    probe, plan = _plans(
         svc, lambda: svc.sources.list(w["case"], person_id=w["person"], limit=64), "speaker_id"
     )
+    index = "SEARCH quotes USING COVERING INDEX ix_quotes_case_speaker_order"
+    assert any(step.startswith(index) for step in probe), probe  # at most MANY_QUOTES entries
     quoted = [step for step in plan if "quotes" in step]
     assert quoted and all("COVERING INDEX ix_quotes_case_speaker" in s for s in quoted), plan
+    if often:
+        assert any("source_id=?" in step for step in quoted), plan  # one probe per source
+    else:
+        assert not any(step.startswith("SCAN sources") for step in plan), plan
+        assert any(step.startswith("SEARCH sources") and "rowid=?" in step for step in plan), plan
     # The sources of their events: from their event links, not a walk of every event's sources.
     assert not any(step.startswith("SCAN event_sources") for step in plan), plan
     assert any("event_people" in step and "person_id" in step for step in plan), plan

@@ -208,3 +208,31 @@ def test_list_filters_by_person_and_event(services: Services) -> None:
     assert [s.id for s in services.sources.list(case, event_id=ev.id)] == [b.id]
     page = services.sources.page(case, 1, 1)
     assert page.total == 2 and [s.id for s in page.items] == [b.id]
+
+
+@pytest.mark.parametrize("many", [1000, 2])
+def test_a_persons_sources_are_those_quoting_mentioning_or_linked_to_them(
+    services: Services, monkeypatch: pytest.MonkeyPatch, many: int
+) -> None:
+    """The same sources, in the same order and pages, whether the person is quoted rarely
+    (their sources' ids first) or often (the case's sources walked, MANY_QUOTES lowered)."""
+    monkeypatch.setattr("services.sources.MANY_QUOTES", many)
+    case = _case(services)
+    src = [services.sources.add(case, title=f"S{i}", text=f"Words number {i}.") for i in range(9)]
+    ali, other = services.people.create(case, "Ali"), services.people.create(case, "Other")
+    for i in (1, 4, 4, 7):  # quoted twice in S4
+        services.quotes.create(src[i].id, 0, 5, speaker_id=ali.id)
+    services.quotes.create(src[2].id, 0, 5, speaker_id=other.id)
+    services.sources.link_person(src[5].id, ali.id)  # mentions him
+    services.events.create(case, "Talks", source_ids=[src[0].id], person_ids=[ali.id])
+    services.events.create(case, "Other talks", source_ids=[src[3].id], person_ids=[other.id])
+    theirs = [src[i].id for i in (0, 1, 4, 5, 7)]
+    assert [s.id for s in services.sources.list(case, person_id=ali.id)] == theirs
+    assert [s.id for s in services.sources.list(case, person_id=ali.id, limit=2)] == theirs[:2]
+    assert [
+        s.id for s in services.sources.list(case, person_id=ali.id, offset=2, limit=2)
+    ] == theirs[2:4]
+    assert [s.id for s in services.sources.list(case, person_id=other.id)] == [
+        src[2].id,
+        src[3].id,
+    ]
