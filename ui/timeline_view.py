@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import heapq
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
@@ -28,6 +30,9 @@ from models.dates import Precision
 
 DAY_WIDTH = 24.0  # scene units per day at zoom 1
 ROW_HEIGHT = 34.0  # scene units between event lanes
+MARK_ROW = 16.0  # between lanes when zoomed out so far that only the marks show
+LANE_GAP = 6.0  # on-screen pixels after an event's label (or mark) before the next in its lane
+LEVELS = 12  # the lanes are laid out again at every power of two of the zoom, down to 2**-12
 POINT_SIZE = 12.0  # diameter of a one-day event
 LABEL_ZOOM = 0.5  # events' labels show from this zoom in; further out, marks only
 MIN_ZOOM, MAX_ZOOM = 0.0005, 50.0  # 0.0005: some 50 years across a 600 px view
@@ -77,6 +82,18 @@ def _tick_after(day: dt.date, step: int) -> dt.date:
     return day + dt.timedelta(days=step)
 
 
+@dataclass
+class _Mark:
+    """One event on the timeline: where it is on the time axis and what draws it."""
+
+    left: float  # scene x where its bar starts, or its day's middle for a point
+    anchor: float  # scene x its label starts from: the bar's end or the point's centre
+    overhang: float  # on-screen pixels its point reaches left and right of ``anchor``
+    label_px: float  # on-screen pixels from ``anchor`` to the end of its label
+    item: QGraphicsItem
+    label: QGraphicsSimpleTextItem
+
+
 class TimelineView(QGraphicsView):
     """A horizontal time axis with one mark per dated event.
 
@@ -95,7 +112,8 @@ class TimelineView(QGraphicsView):
         self.items_by_event: dict[int, QGraphicsItem] = {}
         self._zoom = 1.0
         self._events: list[Any] = []
-        self._labels: list[QGraphicsSimpleTextItem] = []
+        self._marks: list[_Mark] = []  # in order of their start
+        self._level: int | None = None  # the zoom's power of two the lanes are laid out for
         self._labels_shown = True  # what the labels are set to (new ones show)
         self._span: tuple[dt.date, dt.date] | None = None
         self.setToolTip("Ctrl+wheel or +/- to zoom, 0 to see every event")
@@ -106,15 +124,17 @@ class TimelineView(QGraphicsView):
         """Draw ``events`` (EventDTOs or TimelineEventDTOs); undated ones are left out.
 
         Ranges are bars as long as they last, on the zoomed axis; a day is a point and every
-        text keeps its size on screen whatever the zoom. Lanes leave room for each label at
-        the smallest zoom that shows labels (LABEL_ZOOM); further out only the marks show, and
-        their tooltips say what they are.
+        text keeps its size on screen whatever the zoom. Events are stacked in lanes so that
+        no mark or label covers another at the zoom shown (see :meth:`_lay_out`); further out
+        than LABEL_ZOOM only the marks show, in narrower lanes, and their tooltips say what
+        they are.
         """
         self._events = list(events)
         scene = self.scene()
         scene.clear()
         self.items_by_event = {}
-        self._labels = []
+        self._marks = []
+        self._level = None
         self._labels_shown = True
         self._span = None
         dated = [e for e in events if e.date is not None]
@@ -128,30 +148,20 @@ class TimelineView(QGraphicsView):
         accent = self.palette().highlight().color()
         text_colour = self.palette().text().color()
         fill, outline, ink = QBrush(accent), QPen(accent.darker(130)), QBrush(text_colour)
-        lanes: list[float] = []  # right edge (scene x) of each lane, to avoid overlaps
         for e in sorted(dated, key=lambda e: (e.date.start, e.id)):
             x0 = self._x(e.date.start, origin)
             x1 = self._x(e.date.end, origin) + DAY_WIDTH
-            label = f"{e.title} ({e.date.label()})"
-            room = (POINT_SIZE + 8 + len(label) * 6.5) / LABEL_ZOOM  # the label, zoomed out
-            lane = next((i for i, right in enumerate(lanes) if right < x0), len(lanes))
-            if lane == len(lanes):
-                lanes.append(0.0)
-            lanes[lane] = max(x1, x0) + room
-            y = AXIS_HEIGHT + 24 + lane * ROW_HEIGHT  # below the axis band at the top
             item: QGraphicsItem
             if e.date.precision is Precision.DAY or e.date.start == e.date.end:
-                anchor = x0 + DAY_WIDTH / 2
+                anchor, overhang, gap = x0 + DAY_WIDTH / 2, POINT_SIZE / 2, POINT_SIZE / 2 + 4
                 item = QGraphicsEllipseItem(
                     -POINT_SIZE / 2, -POINT_SIZE / 2, POINT_SIZE, POINT_SIZE
                 )
                 item.setFlag(_FIXED_SIZE)  # a point stays round and visible at any zoom
-                item.setPos(anchor, y)
-                gap = POINT_SIZE / 2 + 4
+                item.setPos(anchor, 0)
             else:
-                anchor = x1
-                item = QGraphicsRectItem(QRectF(x0, y - 5, x1 - x0, 10))
-                gap = 4
+                anchor, overhang, gap = x1, 0.0, 4.0
+                item = QGraphicsRectItem(QRectF(x0, -5, x1 - x0, 10))
             item.setBrush(fill)
             item.setPen(outline)
             item.setToolTip(
@@ -161,22 +171,62 @@ class TimelineView(QGraphicsView):
             item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
             scene.addItem(item)
             self.items_by_event[e.id] = item
-            t = QGraphicsSimpleTextItem(label)
+            t = QGraphicsSimpleTextItem(f"{e.title} ({e.date.label()})")
             t.setBrush(ink)
             t.setFlag(_FIXED_SIZE)
-            t.setPos(anchor, y)
+            t.setPos(anchor, 0)
             t.setTransform(QTransform.fromTranslate(gap, -9))  # on-screen pixels from the mark
             t.setData(0, e.id)
             scene.addItem(t)
-            self._labels.append(t)
+            label_px = gap + t.boundingRect().width()
+            self._marks.append(_Mark(min(x0, anchor), anchor, overhang, label_px, item, t))
         self._span = (origin, last)
-        self._show_for_zoom()
-        bounds = scene.itemsBoundingRect().adjusted(-20, 0, 40, 10)
-        bounds.setTop(0)  # the axis band covers the scene's top, where no lane is
-        self.setSceneRect(bounds)
+        self._lay_out()
         # Open on the latest events, where a story usually is, not on the earliest day.
         latest = max(dated, key=lambda e: (e.date.end, e.id))
         self._open_on(self.items_by_event[latest.id])
+
+    def _lay_out(self) -> bool:
+        """Stack the events in lanes for the current zoom; False if they already are.
+
+        Each event keeps its lane from its mark's left edge to the end of its label (of its
+        mark alone when labels are hidden), as wide as they are on screen at the smallest zoom
+        of the current power of two: within it nothing overlaps, and it is laid out again only
+        when the zoom crosses into another (a few hundredths of a second for 2,000 events).
+        Lanes are filled from the top, each event in the first lane free at its start.
+        """
+        level = max(math.floor(math.log2(self._zoom)), -LEVELS)
+        if level == self._level:
+            return False
+        self._level = level
+        labelled = self._zoom >= LABEL_ZOOM  # a whole level: LABEL_ZOOM is a power of two
+        scale = 2.0**level  # screen pixels per scene unit, at least, within the level
+        row = ROW_HEIGHT if labelled else MARK_ROW
+        free: list[int] = []  # lanes free again, lowest first
+        busy: list[tuple[float, int]] = []  # (scene x where it frees, lane), soonest first
+        lanes = 0
+        right = 0.0
+        for m in self._marks:
+            left = m.left - m.overhang / scale
+            while busy and busy[0][0] < left:
+                heapq.heappush(free, heapq.heappop(busy)[1])
+            if free:
+                lane = heapq.heappop(free)
+            else:
+                lane, lanes = lanes, lanes + 1
+            ends = m.anchor + ((m.label_px if labelled else m.overhang) + LANE_GAP) / scale
+            heapq.heappush(busy, (ends, lane))
+            right = max(right, ends)
+            y = AXIS_HEIGHT + 24 + lane * row  # the first lane below the axis band
+            m.item.setPos(m.item.pos().x(), y)
+            m.label.setPos(m.anchor, y)
+        if labelled != self._labels_shown:
+            for m in self._marks:
+                m.label.setVisible(labelled)
+            self._labels_shown = labelled
+        # The axis band covers the scene's top, where no lane is.
+        self.setSceneRect(QRectF(-20, 0, right + 40, AXIS_HEIGHT + 24 + lanes * row))
+        return True
 
     def _open_on(self, item: QGraphicsItem) -> None:
         """Scroll to ``item``, with as many of the events of that time around it as fit.
@@ -226,15 +276,6 @@ class TimelineView(QGraphicsView):
 
     def _x(self, day: dt.date, origin: dt.date) -> float:
         return (day - origin).days * DAY_WIDTH
-
-    def _show_for_zoom(self) -> None:
-        """Labels shown or not for the current zoom (the axis follows in drawForeground)."""
-        shown = self._zoom >= LABEL_ZOOM
-        if shown != self._labels_shown:  # 4,000 labels: only when the zoom crosses LABEL_ZOOM
-            for t in self._labels:
-                t.setVisible(shown)
-            self._labels_shown = shown
-        self.viewport().update()
 
     def axis_ticks(self) -> list[tuple[int, str]]:
         """The dates the axis shows now: (x in the viewport, text).
@@ -318,22 +359,40 @@ class TimelineView(QGraphicsView):
         return self._zoom
 
     def zoom_by(self, factor: float) -> None:
-        """Stretch or shrink the time axis (texts and points keep their size on screen)."""
+        """Stretch or shrink the time axis (texts and points keep their size on screen).
+
+        When the lanes are laid out anew for the zoom, the event nearest the view's middle
+        stays at the same height on screen.
+        """
         new = min(max(self._zoom * factor, MIN_ZOOM), MAX_ZOOM)
+        seen = self.mapToScene(self.viewport().rect()).boundingRect()
+        centre = seen.center()
+        near = min(
+            (m for m in self._marks if seen.left() <= m.anchor <= seen.right()),
+            key=lambda m: abs(m.item.sceneBoundingRect().center().y() - centre.y()),
+            default=None,
+        )
+        before = self.mapFromScene(near.label.pos()).y() if near is not None else 0
         self.scale(new / self._zoom, 1.0)
         self._zoom = new
-        self._show_for_zoom()
+        if self._lay_out() and near is not None:
+            bar = self.verticalScrollBar()
+            bar.setValue(bar.value() + self.mapFromScene(near.label.pos()).y() - before)
+        self.viewport().update()
 
     def fit_all(self) -> None:
-        """Zoom so that every event's stretch of time fits the view's width, and show it."""
+        """Zoom so that every event's stretch of time fits the view's width; show the top lanes.
+
+        Zoomed out that far, only the marks show, in narrow lanes: as many as fit are in view.
+        """
         if self._span is None:
             return
         origin, last = self._span
         days = (last - origin).days + 1
         room = max(self.viewport().width() - 2 * POINT_SIZE - 20, 50)
-        middle = self.mapToScene(self.viewport().rect().center()).y()  # stay on these lanes
         self.zoom_by(room / (days * DAY_WIDTH) / self._zoom)
-        self.centerOn(days * DAY_WIDTH / 2, middle)
+        self.centerOn(days * DAY_WIDTH / 2, self.mapToScene(self.viewport().rect().center()).y())
+        self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         """Ctrl+wheel zooms the time axis; the plain wheel scrolls."""
