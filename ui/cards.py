@@ -11,6 +11,20 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
 
 from ui.reader_view import is_rtl
 
+_SINGULAR = {
+    "cases": "case",
+    "events": "event",
+    "people": "person",
+    "places": "place",
+    "quotes": "quote",
+    "sources": "source",
+}
+
+
+def noun(count: int, plural: str) -> str:
+    """``plural`` as it reads after ``count``: "1 event", "2 events", "1 person"."""
+    return _SINGULAR.get(plural, plural) if count == 1 else plural
+
 
 def _line(text: str) -> str:
     """One paragraph, laid out right-to-left when the text is Arabic or Hebrew."""
@@ -33,10 +47,11 @@ def person_card_html(person: Any, stats: Mapping[str, int]) -> str:
     if person.role:
         sub.append(e(person.role))
     parts.append(f"<p style='margin:0'>{' · '.join(sub)}</p>")
+    counts = [(stats.get(kind, 0), kind) for kind in ("quotes", "events", "sources")]
     parts.append(
-        f"<p style='margin:0'><b>{stats.get('quotes', 0):,}</b> quotes · "
-        f"<b>{stats.get('events', 0):,}</b> events · "
-        f"<b>{stats.get('sources', 0):,}</b> sources</p>"
+        "<p style='margin:0'>"
+        + " · ".join(f"<b>{n:,}</b> {noun(n, kind)}" for n, kind in counts)
+        + "</p>"
     )
     if person.aliases:
         parts.append("<p style='margin:4px 0 0 0'><b>Also known as</b></p>")

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from services.container import Services
 from services.errors import DomainError
 from ui import commands as cmd
-from ui.cards import CardView
+from ui.cards import CardView, noun
 from ui.editors import EditorPanel
 from ui.panes.saved_searches import SavedSearchesPane, SearchHighlighter, plain_words
 from ui.panes.table_pane import TablePane
@@ -1184,7 +1184,7 @@ class MainWindow(QMainWindow):
             if self._closing or case_id != self.case_id:
                 return
             self.count_label.setText(
-                "  ·  ".join(f"{v:,} {k}" for k, v in counts.items() if isinstance(v, int))
+                "  ·  ".join(f"{v:,} {noun(v, k)}" for k, v in counts.items() if isinstance(v, int))
             )
 
         run_task(lambda: self.svc.cases.counts(case_id), shown, lambda exc: None)

@@ -38,7 +38,7 @@ LABEL_ZOOM = 0.5  # events' labels show from this zoom in; further out, marks on
 MIN_ZOOM, MAX_ZOOM = 0.0005, 50.0  # 0.0005: some 50 years across a 600 px view
 TICK_SPACING = 90  # on-screen pixels between the axis's dates, at least
 AXIS_HEIGHT = 24  # on-screen pixels of the axis band along the top of the view
-OPEN_MARGIN = 8  # pixels between the axis band and the top lane the view opens on
+OPEN_MARGIN = 8  # pixels between what the view opens on and its edges (below the axis band)
 # Steps between the axis's dates: (days, at least that many days, format). Months and years
 # are calendar months and years, so that their shortest decides their spacing on screen.
 TICK_STEPS = (
@@ -117,6 +117,8 @@ class TimelineView(QGraphicsView):
         self._labels_shown = True  # what the labels are set to (new ones show)
         self._span: tuple[dt.date, dt.date] | None = None
         self.setToolTip("Ctrl+wheel or +/- to zoom, 0 to see every event")
+        # A few lanes start under the axis, not in the middle of a taller view.
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
     # --- Drawing
 
@@ -184,7 +186,7 @@ class TimelineView(QGraphicsView):
         self._lay_out()
         # Open on the latest events, where a story usually is, not on the earliest day.
         latest = max(dated, key=lambda e: (e.date.end, e.id))
-        self._open_on(self.items_by_event[latest.id])
+        self._open_on(next(m for m in self._marks if m.item is self.items_by_event[latest.id]))
 
     def _lay_out(self) -> bool:
         """Stack the events in lanes for the current zoom; False if they already are.
@@ -228,8 +230,8 @@ class TimelineView(QGraphicsView):
         self.setSceneRect(QRectF(-20, 0, right + 40, AXIS_HEIGHT + 24 + lanes * row))
         return True
 
-    def _open_on(self, item: QGraphicsItem) -> None:
-        """Scroll to ``item``, with as many of the events of that time around it as fit.
+    def _open_on(self, mark: _Mark) -> None:
+        """Scroll to ``mark`` and its label, with as many of the events around it as fit.
 
         Lanes are filled from the top, so the latest events often sit in a lane far below
         the others of their weeks: scrolled to the item alone, the view showed it under an
@@ -237,12 +239,16 @@ class TimelineView(QGraphicsView):
         stretch of time just under the axis band and keep ``item`` whole in view, the one
         showing the most marks whole wins (see :meth:`marks_shown`).
         """
-        self.ensureVisible(item, 80, 40)
+        item = mark.item
+        mine = item.sceneBoundingRect()
+        # Its end and its label, and as much of a long bar before them as the view holds.
+        end = mark.anchor + (mark.label_px if self._labels_shown else mark.overhang) / self._zoom
+        start = max(mine.left(), end - (self.viewport().width() - 2 * OPEN_MARGIN) / self._zoom)
+        self.ensureVisible(QRectF(start, mine.top(), end - start, mine.height()), OPEN_MARGIN, 40)
         seen = self.mapToScene(self.viewport().rect()).boundingRect()
         marks = self._marks_across(seen)
         tops = sorted(r.top() for r in marks)
         bottoms = sorted(r.bottom() for r in marks)
-        mine = item.sceneBoundingRect()
         best, most = None, 0
         for top in tops:
             view_top = top - AXIS_HEIGHT - OPEN_MARGIN

@@ -678,6 +678,16 @@ def test_status_bar_shows_the_last_backup(window: MainWindow, sqlite_services: S
     assert window.count_label.text()  # counts of the case
 
 
+def test_status_bar_counts_the_case_in_words(
+    qtbot: Any, window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    """The demo case has one source: "1 source", not "1 sources"."""
+    qtbot.waitUntil(lambda: "quotes" in window.count_label.text(), timeout=5000)
+    counts = sqlite_services.cases.counts(demo.id)
+    assert counts["sources"] == 1 and counts["quotes"] > 1
+    assert window.count_label.text().startswith(f"1 source  ·  {counts['quotes']} quotes  ·  ")
+
+
 # --- Long work off the GUI thread
 
 

@@ -191,6 +191,31 @@ def test_the_timeline_opens_where_most_events_around_the_latest_show(qtbot: Any)
     bar.setValue(opened)
 
 
+def test_the_timeline_opens_with_the_latest_label_whole_and_the_lanes_at_the_top(
+    qtbot: Any,
+) -> None:
+    """One event of a person: the end of its long bar and its whole label in view, its lane
+    right under the axis (Qt centred a short scene in a taller view)."""
+    from services.dto import TimelineEventDTO
+    from ui.timeline_view import AXIS_HEIGHT, TimelineView
+
+    only = TimelineEventDTO(
+        1, "A long title for a long campaign", PartialDate.parse("2022-08"), None
+    )
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.resize(400, 200)
+    view.show()
+    view.set_events([only])
+    (label,) = [i for i in view.scene().items() if i is not view.items_by_event[1]]
+    shown = view.viewport().rect()
+    text = label.deviceTransform(view.viewportTransform()).mapRect(label.boundingRect())
+    bar = view.mapFromScene(view.items_by_event[1].sceneBoundingRect()).boundingRect()
+    assert shown.contains(text.toRect())
+    assert bar.left() < 0 < bar.right() <= text.left()  # a month: longer than the view
+    assert AXIS_HEIGHT < bar.top() < AXIS_HEIGHT + 40
+
+
 def _crowded_timeline(qtbot: Any) -> Any:
     """A timeline of 90 events, days and ranges, over two months, in a 700 x 400 view."""
     import datetime as dt
@@ -257,26 +282,32 @@ def test_timeline_lanes_never_overlap_and_close_up_when_zoomed_out(qtbot: Any) -
 
 
 def test_zooming_keeps_the_event_in_the_middle_at_its_height(qtbot: Any) -> None:
+    """When the lanes are laid out anew, the event whose mark is nearest the view's middle
+    height, of those whose label starts in view, stays at that height on screen."""
+    from PySide6.QtWidgets import QGraphicsRectItem
+
     view = _crowded_timeline(qtbot)
-    view.zoom_by(0.3 / view.zoom)  # only marks, close lanes
+    view.zoom_by(1.2 / view.zoom)
     bar = view.verticalScrollBar()
     bar.setValue(bar.maximum() // 2)
-    middle = view.viewport().rect().center()
 
-    def nearest() -> tuple[Any, float]:
-        item = min(
-            (
-                i
-                for i in view.items_by_event.values()
-                if abs(view.mapFromScene(i.sceneBoundingRect().center()).x() - middle.x()) < 300
-            ),
-            key=lambda i: abs(view.mapFromScene(i.sceneBoundingRect().center()).y() - middle.y()),
-        )
-        return item, view.mapFromScene(item.sceneBoundingRect().center()).y()
+    def label_start(item: Any) -> float:  # a bar's end, a point's centre
+        is_bar = isinstance(item, QGraphicsRectItem)
+        return float(item.sceneBoundingRect().right() - 0.5 if is_bar else item.pos().x())
 
-    item, height = nearest()
-    view.zoom_by(2.0)  # labels again, the lanes wider apart: laid out anew
-    assert abs(view.mapFromScene(item.sceneBoundingRect().center()).y() - height) <= 1
+    def height(item: Any) -> float:
+        return float(view.mapFromScene(item.sceneBoundingRect().center()).y())
+
+    seen = view.mapToScene(view.viewport().rect()).boundingRect()
+    middle = view.viewport().rect().center().y()
+    item = min(
+        (i for i in view.items_by_event.values() if seen.left() <= label_start(i) <= seen.right()),
+        key=lambda i: abs(height(i) - middle),
+    )
+    before = height(item)
+    view.zoom_by(0.5)  # labels twice as long on the axis: more lanes, laid out anew
+    assert view.zoom == pytest.approx(0.6)
+    assert abs(height(item) - before) <= 1
 
 
 def test_timeline_shows_only_the_events_of_the_selected_source_then_all_again(
@@ -438,7 +469,11 @@ def test_person_card_counts_their_quotes_events_and_sources(
     events = len([e for e in svc.events.list(demo.id) if person.id in e.person_ids])
     html = window.card.label.text()
     assert quotes > 0
-    assert f"<b>{quotes}</b> quotes · <b>{events}</b> events · <b>{sources}</b> sources" in html
+    words = [
+        f"<b>{n}</b> {w if n == 1 else w + 's'}"
+        for n, w in ((quotes, "quote"), (events, "event"), (sources, "source"))
+    ]
+    assert " · ".join(words) + "</p>" in html
     for alias in svc.people.get(person.id).aliases:
         assert alias in html
 
@@ -451,6 +486,10 @@ def test_person_card_counts_read_with_thousands_separators(
     person = _person(sqlite_services, demo.id, "Mazloum Abdi")
     html = person_card_html(person, {"quotes": 83768, "events": 1561, "sources": 58206})
     assert "<b>83,768</b> quotes · <b>1,561</b> events · <b>58,206</b> sources" in html
+    html = person_card_html(person, {"quotes": 1, "events": 1, "sources": 1})
+    assert "<b>1</b> quote · <b>1</b> event · <b>1</b> source</p>" in html
+    html = person_card_html(person, {"quotes": 0, "events": 2, "sources": 0})
+    assert "<b>0</b> quotes · <b>2</b> events · <b>0</b> sources</p>" in html
 
 
 def test_place_card_shows_its_spellings_and_every_event_there(
