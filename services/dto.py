@@ -387,6 +387,21 @@ class TimelineEventDTO:
 
 
 @dataclass(frozen=True)
+class EventLinkDTO:
+    """Something an event is linked to, as the editor lists it (see ``EventService.links``).
+
+    Attributes:
+        kind: "person", "quote" or "source".
+        label: The person's name, the quote's text or the source's title.
+    """
+
+    kind: str
+    id: int
+    label: str
+    confidential: bool
+
+
+@dataclass(frozen=True)
 class TimelineDTO:
     """What the timeline draws (see ``EventService.timeline``).
 

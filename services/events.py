@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload, load_only, raiseload
 from models.dates import PartialDate
 from models.entities import (
     Case,
+    Confidentiality,
     Event,
     Person,
     Place,
@@ -21,7 +22,7 @@ from models.entities import (
     event_sources,
 )
 from services.base import Service, check_version, get_or_raise
-from services.dto import EventDTO, Page, TimelineDTO, TimelineEventDTO
+from services.dto import EventDTO, EventLinkDTO, Page, TimelineDTO, TimelineEventDTO
 from services.errors import ValidationError
 
 EDITABLE_FIELDS = frozenset({"title", "date", "place_id", "description"})
@@ -167,6 +168,40 @@ class EventService(Service):
         """One event."""
         with self._read() as s:
             return EventDTO.of(get_or_raise(s, Event, event_id))
+
+    def links(self, event_id: int) -> list[EventLinkDTO]:
+        """What an event is linked to: its people, then quotes, then sources, each by id.
+
+        Three statements of names, texts and titles, not a whole person, quote or source
+        each (an event with nine links took 26 ms that way).
+        """
+        with self._read() as s:
+            get_or_raise(s, Event, event_id, options=[raiseload("*")])  # none of its links
+            people = s.execute(
+                select(Person.id, Person.name, Person.confidential)
+                .join(event_people, event_people.c.person_id == Person.id)
+                .where(event_people.c.event_id == event_id)
+                .order_by(Person.id)
+            )
+            found = [EventLinkDTO("person", i, name, bool(c)) for i, name, c in people]
+            quotes = s.execute(
+                select(Quote.id, Quote.text)
+                .join(event_quotes, event_quotes.c.quote_id == Quote.id)
+                .where(event_quotes.c.event_id == event_id)
+                .order_by(Quote.id)
+            )
+            found += [EventLinkDTO("quote", i, text, False) for i, text in quotes]
+            sources = s.execute(
+                select(Source.id, Source.title, Source.confidentiality)
+                .join(event_sources, event_sources.c.source_id == Source.id)
+                .where(event_sources.c.event_id == event_id)
+                .order_by(Source.id)
+            )
+            found += [
+                EventLinkDTO("source", i, title, c is Confidentiality.CONFIDENTIAL)
+                for i, title, c in sources
+            ]
+            return found
 
     def _filtered(
         self,

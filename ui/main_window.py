@@ -729,18 +729,15 @@ class MainWindow(QMainWindow):
 
     def _event_links(self, event: Any) -> list[tuple[str, int, str]]:
         """What an event is linked to, labelled for the editor (confidential ones marked)."""
-        svc = self.svc
         links: list[tuple[str, int, str]] = []
-        for pid in event.person_ids:
-            p = svc.people.get(pid)
-            links.append(("person", pid, ("\N{LOCK} " if p.confidential else "") + p.name))
-        for qid in event.quote_ids:
-            q = svc.quotes.get(qid)
-            text = q.text if len(q.text) <= 60 else q.text[:59] + "…"
-            links.append(("quote", qid, f"“{text}”"))
-        for sid in event.source_ids:
-            src = svc.sources.get(sid)
-            links.append(("source", sid, ("\N{LOCK} " if src.confidential else "") + src.title))
+        for link in self.svc.events.links(event.id):
+            label = link.label
+            if link.kind == "quote":
+                text = label if len(label) <= 60 else label[:59] + "…"
+                label = f"“{text}”"
+            elif link.confidential:
+                label = "\N{LOCK} " + label
+            links.append((link.kind, link.id, label))
         return links
 
     def _set_focus_label(self, text: str) -> None:

@@ -18,6 +18,38 @@ def world(services: Services) -> dict[str, int]:
     return {"case": case, "source": src.id, "ali": ali.id, "quote": q.id, "place": place.id}
 
 
+def test_an_events_links_are_read_with_their_names_texts_and_titles(
+    services: Services, world: dict[str, int]
+) -> None:
+    """For the editor's list: people, then quotes, then sources, each by id, in four
+    statements whatever their number; confidential people and sources marked."""
+    case = world["case"]
+    secret = services.people.create(case, "Informant", confidential=True)
+    hidden = services.sources.add(
+        case, title="Leaked memo", text="Memo.", confidentiality="confidential"
+    )
+    ev = services.events.create(
+        case,
+        "Arrests",
+        person_ids=[secret.id, world["ali"]],
+        quote_ids=[world["quote"]],
+        source_ids=[hidden.id, world["source"]],
+    )
+    with select_statements(services) as seen:
+        links = services.events.links(ev.id)
+    assert len(seen) == 4  # the event, its people, quotes and sources
+    assert [(x.kind, x.id, x.label, x.confidential) for x in links] == [
+        ("person", world["ali"], "Ali", False),
+        ("person", secret.id, "Informant", True),
+        ("quote", world["quote"], "arrests were made", False),
+        ("source", world["source"], "Article", False),
+        ("source", hidden.id, "Leaked memo", True),
+    ]
+    assert services.events.links(services.events.create(case, "Nothing").id) == []
+    with pytest.raises(NotFoundError):
+        services.events.links(10_000)
+
+
 def test_partial_dates_and_order(services: Services, world: dict[str, int]) -> None:
     case = world["case"]
     late = services.events.create(case, "Leaders killed", date=PartialDate.parse("late 2021-01"))

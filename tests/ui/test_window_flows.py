@@ -924,6 +924,30 @@ def test_the_startup_frame_appears_where_the_window_was(
     assert "Opening" in frame.centralWidget().text()
 
 
+def test_an_events_links_read_as_names_quotes_and_titles(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    """Selecting an event lists what it is linked to: a confidential person or source with a
+    lock, a long quote cut to 60 characters."""
+    svc = sqlite_services
+    secret = svc.people.create(demo.id, "Informant", confidential=True)
+    source = svc.sources.list(demo.id)[0]
+    quote = max(svc.quotes.list(demo.id), key=lambda q: len(q.text))
+    assert len(quote.text) > 60
+    ev = svc.events.create(
+        demo.id, "Briefing", person_ids=[secret.id], quote_ids=[quote.id], source_ids=[source.id]
+    )
+    window.refresh()
+    window.select_item("event", ev.id)
+    linked: Any = window.editor.widgets["links"]
+    assert [linked.item(i).text() for i in range(linked.count())] == [
+        "person: \N{LOCK} Informant",
+        f"quote: “{quote.text[:59]}…”",
+        f"source: {source.title}",
+    ]
+    assert linked.item(1).data(Qt.ItemDataRole.UserRole) == ("quote", quote.id)
+
+
 def test_an_events_links_are_listed_and_unlinked_with_undo(
     window: MainWindow, sqlite_services: Services, demo: Any
 ) -> None:
