@@ -14,10 +14,15 @@ Children run with compiled bytecode, as an installed app does (``pip install`` c
 ``PYTHONDONTWRITEBYTECODE`` is dropped and the caches go under ``--dir`` (``PYTHONPYCACHEPREFIX``),
 not into the source tree; the warm-up start of each case writes them.
 
+With ``--count``, each case is also started once under valgrind's callgrind and ended at its
+first paint, and the instructions it executed are printed: a figure that does not move with the
+machine's speed, for comparing two versions of the code (a minute or two per case).
+
 Usage::
 
     python benchmarks/bench_window.py                      # 1,000,000 quotes, 100,000 sources
     python benchmarks/bench_window.py --quotes 100000 --runs 3 --dir /tmp/benchwin
+    python benchmarks/bench_window.py --runs 3 --count     # and the instruction counts
 
 The stores are generated once into ``--dir`` (benchmarks/gen_case.py) and reused.
 """
@@ -28,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCROLLS = 5  # times the big case's quotes pane is scrolled to the bottom
 SPAWNED = "SOURCEBOOK_BENCH_SPAWNED"  # the parent's time.time() when it started the child
+EXIT_AT_PAINT = "SOURCEBOOK_BENCH_EXIT_AT_PAINT"  # set: the child ends at the first paint
 
 
 def _since_process_start() -> float:
@@ -69,7 +76,15 @@ def child_bare() -> dict[str, float]:
     w.show()
     w.repaint()
     app.processEvents()
+    _exit_if_counting()
     return {"seconds": _since_process_start(), "cpu_s": _cpu_s(), "rss_mb": _rss_mb()}
+
+
+def _exit_if_counting() -> None:
+    """End the process here when its instructions are being counted up to this point."""
+    if os.environ.get(EXIT_AT_PAINT):
+        sys.stdout.flush()
+        os._exit(0)
 
 
 def child_window(db: str, settings: str) -> dict[str, float]:
@@ -99,6 +114,7 @@ def child_window(db: str, settings: str) -> dict[str, float]:
     window.run_after_first_paint(
         lambda: painted.update(seconds=_since_process_start(), cpu_s=_cpu_s(), rss_mb=_rss_mb())
     )
+    window.run_after_first_paint(_exit_if_counting)
     frame.close()
     deadline = time.monotonic() + 120
     while not painted and time.monotonic() < deadline:
@@ -146,6 +162,48 @@ def _run_child(args: list[str], pycache: Path) -> dict[str, float]:
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
+def _count_child(args: list[str], pycache: Path, out: Path) -> int:
+    """Instructions the child executes up to its first paint, counted by callgrind.
+
+    The count does not depend on how fast the machine runs at the moment (this one's speed
+    drifts by up to 2x within the hour), so two versions of the code can be compared with
+    one start each; it runs some 50 times slower than the start itself.
+    """
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    env[SPAWNED] = repr(time.time())
+    env[EXIT_AT_PAINT] = "1"
+    proc = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            __file__,
+            "--child",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        cwd=ROOT,
+    )
+    if proc.returncode != 0 or not out.exists():
+        raise SystemExit(f"counting {args} failed:\n{proc.stderr[-2000:]}")
+    return callgrind_total(out.read_text(errors="replace"))
+
+
+def callgrind_total(text: str) -> int:
+    """The instruction count on a callgrind output file's ``summary:`` (or ``totals:``) line."""
+    for line in text.splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise ValueError("no summary line in the callgrind output")
+
+
 def _store(directory: Path, quotes: int, sources: int) -> str:
     path = directory / f"case_{quotes}.db"
     if not path.exists():
@@ -186,6 +244,11 @@ def main() -> None:
     ap.add_argument("--sources", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--dir", default="/tmp/sourcebook-bench-window")
+    ap.add_argument(
+        "--count",
+        action="store_true",
+        help="also count each start's instructions up to its first paint (valgrind's callgrind)",
+    )
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -246,6 +309,20 @@ def main() -> None:
                 f"{_median(rows, 'rss_after_scroll_mb'):.0f} MB)"
             )
         print(line)
+    if args.count:
+        _print_counts(cases, pycache, directory)
+
+
+def _print_counts(cases: list[tuple[str, list[str]]], pycache: Path, directory: Path) -> None:
+    if shutil.which("valgrind") is None:
+        print("\nvalgrind is not installed: no instruction counts (apt-get install valgrind)")
+        return
+    print("\nInstructions to the first paint (callgrind, one start each):")
+    bare = 0
+    for i, (name, child) in enumerate(cases):
+        count = _count_child(child, pycache, directory / f"callgrind.{i}.out")
+        bare = bare or count
+        print(f"{name:28} {count / 1e6:8,.0f} million  ({count / bare:.2f} x the bare window)")
 
 
 if __name__ == "__main__":
