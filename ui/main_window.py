@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         self.events_tabs.addTab(self.timeline_pane, "Timeline")
         # The timeline is drawn when its tab shows (see _draw_timeline).
         self._timeline_due: dict[str, Any] | None = None
+        self._timeline_drawn: dict[str, Any] | None = None  # the filters of what it shows
         self.events_tabs.currentChanged.connect(lambda _: self._draw_timeline_if_shown())
         self.panes = {
             "source": self.sources,
@@ -557,6 +558,7 @@ class MainWindow(QMainWindow):
         self.card.show_nothing()
         self.editor.show_nothing()
         self.settings.save_case(case_id)
+        self._timeline_drawn = None  # another case's, or the same case read again
         self._apply_filters({})
         self.run_after_first_paint(self._refresh_completions)
         self.run_after_first_paint(self._update_counts)
@@ -631,19 +633,26 @@ class MainWindow(QMainWindow):
         """Show the case's events, filtered by ``filters``, on the timeline once its tab shows.
 
         Reading and drawing 2,000 events takes a few tenths of a second on a big case: a start,
-        or a selection, with the event list showing leaves it for when the tab is chosen.
+        or a selection, with the event list showing leaves it for when the tab is chosen. The
+        same events as those drawn are not drawn again (the view keeps its place and zoom: an
+        event clicked on the timeline stays under the mouse) unless the case was read again
+        (``_timeline_drawn`` set to None).
         """
         self._timeline_due = dict(filters)
         self._draw_timeline_if_shown()
 
     def _draw_timeline_if_shown(self) -> None:
         shown = self.events_tabs.currentWidget() is self.timeline_pane
-        if not shown or self._timeline_due is None:
+        if not shown or self.case_id is None:
             return
-        filters, self._timeline_due = self._timeline_due, None
-        if self.case_id is not None:
-            drawn = self.svc.events.timeline(self.case_id, limit=TIMELINE_LIMIT, **filters)
-            self.timeline_pane.set_timeline(drawn)
+        if self._timeline_due is not None:
+            filters, self._timeline_due = self._timeline_due, None
+            if filters != self._timeline_drawn:
+                drawn = self.svc.events.timeline(self.case_id, limit=TIMELINE_LIMIT, **filters)
+                self.timeline_pane.set_timeline(drawn)
+                self._timeline_drawn = filters
+        focus = self.focus
+        self.timeline.mark_selected(focus[1] if focus is not None and focus[0] == "event" else None)
 
     def select_item(self, kind: str, ident: int, *, record: bool = True) -> None:
         """Make (kind, ident) the current selection and link the other panes to it."""
@@ -1126,6 +1135,7 @@ class MainWindow(QMainWindow):
             if current is not None:
                 pane.select_id(current)
         focus_filters = (self.focus or ("", 0))[0]
+        self._timeline_drawn = None  # what it shows may have changed
         self._draw_timeline(
             {"person": {"person_id": self.focus[1]}, "source": {"source_id": self.focus[1]}}.get(
                 focus_filters, {}

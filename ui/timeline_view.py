@@ -280,6 +280,16 @@ class TimelineView(QGraphicsView):
         low, high = seen.top() + AXIS_HEIGHT, seen.bottom()
         return sum(1 for r in self._marks_across(seen) if r.top() >= low and r.bottom() <= high)
 
+    def mark_selected(self, event_id: int | None) -> None:
+        """Show ``event_id``'s mark as selected, scrolled into view; None selects nothing."""
+        item = self.items_by_event.get(event_id) if event_id is not None else None
+        for other in self.scene().selectedItems():
+            if other is not item:
+                other.setSelected(False)
+        if item is not None and not item.isSelected():
+            item.setSelected(True)
+            self.ensureVisible(item, OPEN_MARGIN, AXIS_HEIGHT + OPEN_MARGIN)
+
     def _x(self, day: dt.date, origin: dt.date) -> float:
         return (day - origin).days * DAY_WIDTH
 

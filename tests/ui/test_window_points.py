@@ -130,6 +130,52 @@ def test_clicking_an_event_on_the_timeline_selects_it_and_links_the_panes(
     assert shown == sorted(event.quote_ids)
 
 
+def test_clicking_an_event_on_the_timeline_keeps_the_view_where_it_is(
+    qtbot: Any, window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    """The timeline already shows every event: a click selects one without drawing them all
+    again and jumping back to the latest; an edit draws them again."""
+    svc = sqlite_services
+    svc.events.create(demo.id, "Much later", date=PartialDate.parse("2024-06-01"))
+    window.refresh()
+    timeline = _show_timeline(window)
+    older = next(e for e in svc.events.list(demo.id) if e.title.startswith("SDF captures"))
+    item = timeline.items_by_event[older.id]
+    timeline.zoom_by(1.25)
+    timeline.centerOn(item)
+    place = (timeline.horizontalScrollBar().value(), timeline.verticalScrollBar().value())
+    pos = timeline.mapFromScene(item.sceneBoundingRect().center())
+    qtbot.mouseClick(timeline.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert window.focus == ("event", older.id)
+    assert timeline.items_by_event[older.id] is item  # not drawn again
+    assert item.isSelected()
+    assert (timeline.horizontalScrollBar().value(), timeline.verticalScrollBar().value()) == place
+    assert timeline.zoom == pytest.approx(1.25)
+    svc.events.update(older.id, title="SDF captures dozens (renamed)")
+    window.refresh()  # as after any edit: drawn again, with the new title, still selected
+    renamed = timeline.items_by_event[older.id]
+    assert renamed is not item and renamed.isSelected()
+    assert "renamed" in renamed.toolTip()
+
+
+def test_an_event_chosen_in_the_list_is_marked_on_the_timeline(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    svc = sqlite_services
+    dated = sorted(
+        (e for e in svc.events.list(demo.id) if e.date is not None), key=lambda e: e.date.start
+    )
+    earliest = dated[0]
+    timeline = _show_timeline(window)
+    window.select_item("event", earliest.id)
+    item = timeline.items_by_event[earliest.id]
+    assert [i for i in timeline.scene().selectedItems()] == [item]
+    centre = timeline.mapFromScene(item.sceneBoundingRect().center())
+    assert timeline.viewport().rect().contains(centre)
+    window.act_show_all.trigger()
+    assert timeline.scene().selectedItems() == []
+
+
 def test_the_timeline_opens_on_the_latest_events(
     window: MainWindow, sqlite_services: Services, demo: Any
 ) -> None:
