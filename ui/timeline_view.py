@@ -33,6 +33,7 @@ ROW_HEIGHT = 34.0  # scene units between event lanes
 MARK_ROW = 16.0  # between lanes when zoomed out so far that only the marks show
 LANE_GAP = 6.0  # on-screen pixels after an event's label (or mark) before the next in its lane
 LEVELS = 12  # the lanes are laid out again at every power of two of the zoom, down to 2**-12
+KEPT_ITEMS = 6000  # events whose items are kept to be drawn again (the timeline draws 2,000)
 POINT_SIZE = 12.0  # diameter of a one-day event
 LABEL_ZOOM = 0.5  # events' labels show from this zoom in; further out, marks only
 MIN_ZOOM, MAX_ZOOM = 0.0005, 50.0  # 0.0005: some 50 years across a 600 px view
@@ -94,6 +95,16 @@ class _Mark:
     label: QGraphicsSimpleTextItem
 
 
+@dataclass
+class _Drawn:
+    """The items made for one event (kept while it may be drawn again)."""
+
+    item: QGraphicsRectItem | QGraphicsEllipseItem
+    label: QGraphicsSimpleTextItem
+    point: bool
+    label_px: float  # on-screen pixels from the mark's anchor to the end of its label
+
+
 class TimelineView(QGraphicsView):
     """A horizontal time axis with one mark per dated event.
 
@@ -113,6 +124,8 @@ class TimelineView(QGraphicsView):
         self._zoom = 1.0
         self._events: list[Any] = []
         self._marks: list[_Mark] = []  # in order of their start
+        self._drawn: dict[tuple[Any, ...], _Drawn] = {}  # items kept for events drawn again
+        self._empty_note: QGraphicsSimpleTextItem | None = None
         self._level: int | None = None  # the zoom's power of two the lanes are laid out for
         self._labels_shown = True  # what the labels are set to (new ones show)
         self._span: tuple[dt.date, dt.date] | None = None
@@ -129,64 +142,89 @@ class TimelineView(QGraphicsView):
         text keeps its size on screen whatever the zoom. Events are stacked in lanes so that
         no mark or label covers another at the zoom shown (see :meth:`_lay_out`); further out
         than LABEL_ZOOM only the marks show, in narrower lanes, and their tooltips say what
-        they are.
+        they are. An event drawn before with the same title, date and place keeps its items
+        (making them is most of the time a drawing takes): a selection that narrows the
+        timeline, then Show all, makes none.
         """
         self._events = list(events)
         scene = self.scene()
-        scene.clear()
+        if self._empty_note is not None:
+            scene.removeItem(self._empty_note)
+            self._empty_note = None
+        for m in self._marks:
+            scene.removeItem(m.item)
+            scene.removeItem(m.label)
         self.items_by_event = {}
         self._marks = []
         self._level = None
-        self._labels_shown = True
         self._span = None
         dated = [e for e in events if e.date is not None]
         if not dated:
-            t = scene.addSimpleText("No dated events to show.")
-            t.setFlag(_FIXED_SIZE)
-            t.setPos(0, 0)
+            self._empty_note = scene.addSimpleText("No dated events to show.")
+            self._empty_note.setFlag(_FIXED_SIZE)
+            self._empty_note.setPos(0, 0)
             return
         origin = min(e.date.start for e in dated)
         last = max(e.date.end for e in dated)
-        accent = self.palette().highlight().color()
-        text_colour = self.palette().text().color()
-        fill, outline, ink = QBrush(accent), QPen(accent.darker(130)), QBrush(text_colour)
+        used: dict[tuple[Any, ...], _Drawn] = {}
         for e in sorted(dated, key=lambda e: (e.date.start, e.id)):
+            key = (e.id, e.title, e.date, e.place_name)
+            drawn = self._drawn.get(key) or self._draw(e)
+            used[key] = drawn
             x0 = self._x(e.date.start, origin)
-            x1 = self._x(e.date.end, origin) + DAY_WIDTH
-            item: QGraphicsItem
-            if e.date.precision is Precision.DAY or e.date.start == e.date.end:
-                anchor, overhang, gap = x0 + DAY_WIDTH / 2, POINT_SIZE / 2, POINT_SIZE / 2 + 4
-                item = QGraphicsEllipseItem(
-                    -POINT_SIZE / 2, -POINT_SIZE / 2, POINT_SIZE, POINT_SIZE
-                )
-                item.setFlag(_FIXED_SIZE)  # a point stays round and visible at any zoom
-                item.setPos(anchor, 0)
+            if drawn.point:
+                anchor = x0 + DAY_WIDTH / 2
+                drawn.item.setPos(anchor, 0)
             else:
-                anchor, overhang, gap = x1, 0.0, 4.0
-                item = QGraphicsRectItem(QRectF(x0, -5, x1 - x0, 10))
-            item.setBrush(fill)
-            item.setPen(outline)
-            item.setToolTip(
-                f"{e.title}\n{e.date.label()}" + (f"\n{e.place_name}" if e.place_name else "")
+                anchor = x0 + drawn.item.rect().width()
+                drawn.item.setPos(x0, 0)
+            drawn.label.setPos(anchor, 0)
+            drawn.label.setVisible(self._labels_shown)
+            drawn.item.setSelected(False)
+            scene.addItem(drawn.item)
+            scene.addItem(drawn.label)
+            self.items_by_event[e.id] = drawn.item
+            overhang = POINT_SIZE / 2 if drawn.point else 0.0
+            self._marks.append(
+                _Mark(min(x0, anchor), anchor, overhang, drawn.label_px, drawn.item, drawn.label)
             )
-            item.setData(0, e.id)
-            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-            scene.addItem(item)
-            self.items_by_event[e.id] = item
-            t = QGraphicsSimpleTextItem(f"{e.title} ({e.date.label()})")
-            t.setBrush(ink)
-            t.setFlag(_FIXED_SIZE)
-            t.setPos(anchor, 0)
-            t.setTransform(QTransform.fromTranslate(gap, -9))  # on-screen pixels from the mark
-            t.setData(0, e.id)
-            scene.addItem(t)
-            label_px = gap + t.boundingRect().width()
-            self._marks.append(_Mark(min(x0, anchor), anchor, overhang, label_px, item, t))
+        # Keep the items of the events drawn now (and of the last draw, up to a few thousand).
+        if len(self._drawn) + len(used) > KEPT_ITEMS:
+            self._drawn = {}
+        self._drawn.update(used)
         self._span = (origin, last)
         self._lay_out()
         # Open on the latest events, where a story usually is, not on the earliest day.
         latest = max(dated, key=lambda e: (e.date.end, e.id))
         self._open_on(next(m for m in self._marks if m.item is self.items_by_event[latest.id]))
+
+    def _draw(self, e: Any) -> _Drawn:
+        """The items of one event, in the palette's colours, at the axis's start (x 0)."""
+        palette = self.palette()
+        accent = palette.highlight().color()
+        item: QGraphicsRectItem | QGraphicsEllipseItem
+        point = e.date.precision is Precision.DAY or e.date.start == e.date.end
+        if point:
+            gap = POINT_SIZE / 2 + 4
+            item = QGraphicsEllipseItem(-POINT_SIZE / 2, -POINT_SIZE / 2, POINT_SIZE, POINT_SIZE)
+            item.setFlag(_FIXED_SIZE)  # a point stays round and visible at any zoom
+        else:
+            gap = 4.0
+            days = (e.date.end - e.date.start).days + 1
+            item = QGraphicsRectItem(QRectF(0, -5, days * DAY_WIDTH, 10))
+        item.setBrush(QBrush(accent))
+        item.setPen(QPen(accent.darker(130)))
+        item.setToolTip(
+            f"{e.title}\n{e.date.label()}" + (f"\n{e.place_name}" if e.place_name else "")
+        )
+        item.setData(0, e.id)
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        label = QGraphicsSimpleTextItem(f"{e.title} ({e.date.label()})")
+        label.setBrush(QBrush(palette.text().color()))
+        label.setFlag(_FIXED_SIZE)
+        label.setTransform(QTransform.fromTranslate(gap, -9))  # on-screen pixels from the mark
+        label.setData(0, e.id)
+        return _Drawn(item, label, point, gap + label.boundingRect().width())
 
     def _lay_out(self) -> bool:
         """Stack the events in lanes for the current zoom; False if they already are.
@@ -365,6 +403,7 @@ class TimelineView(QGraphicsView):
         """Redraw in the new colours when the palette turns light or dark."""
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
+            self._drawn = {}  # made in the old colours
             self.set_events(self._events)
 
     # --- Zooming and clicking

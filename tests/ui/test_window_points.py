@@ -158,6 +158,43 @@ def test_clicking_an_event_on_the_timeline_keeps_the_view_where_it_is(
     assert "renamed" in renamed.toolTip()
 
 
+def test_the_timeline_draws_an_event_again_with_the_items_it_made_for_it(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    """Narrowed to a source's events and back to all: the same items, in the same places (the
+    axis starts at the first event drawn); a person without events: a note, gone again after."""
+    from PySide6.QtWidgets import QGraphicsSimpleTextItem
+
+    from ui.app import dark_palette
+
+    svc = sqlite_services
+    svc.events.create(demo.id, "Caliphate declared", date=PartialDate.parse("2014-06-29"))
+    window.refresh()
+    timeline = _show_timeline(window)
+    before = dict(timeline.items_by_event)
+    places = {i: item.sceneBoundingRect() for i, item in before.items()}
+    source = next(s for s in svc.sources.list(demo.id) if svc.events.list(demo.id, source_id=s.id))
+    window.select_item("source", source.id)
+    narrowed = set(timeline.items_by_event)
+    assert narrowed < set(before)
+    assert all(timeline.items_by_event[i] is before[i] for i in narrowed)
+    window.act_show_all.trigger()
+    assert timeline.items_by_event == before  # the very same items
+    assert {i: item.sceneBoundingRect() for i, item in before.items()} == places
+    assert len(timeline.scene().items()) == 2 * len(before)  # a mark and a label each
+    nobody = svc.people.create(demo.id, "Nobody in particular")
+    window.refresh()
+    window.select_item("person", nobody.id)
+    texts = [i.text() for i in timeline.scene().items() if isinstance(i, QGraphicsSimpleTextItem)]
+    assert texts == ["No dated events to show."]
+    window.act_show_all.trigger()
+    assert "No dated events to show." not in {
+        i.text() for i in timeline.scene().items() if isinstance(i, QGraphicsSimpleTextItem)
+    }
+    timeline.setPalette(dark_palette())  # other colours: items made anew
+    assert all(timeline.items_by_event[i] is not before[i] for i in before)
+
+
 def test_an_event_chosen_in_the_list_is_marked_on_the_timeline(
     window: MainWindow, sqlite_services: Services, demo: Any
 ) -> None:
@@ -390,8 +427,8 @@ def test_timeline_draws_each_event_as_long_as_its_precision(
     assert items[month.id].rect().width() == pytest.approx(31 * DAY_WIDTH)
     assert items[day.id].rect().width() <= DAY_WIDTH
     # The day's point sits inside the month's range.
-    assert items[month.id].rect().left() < items[day.id].scenePos().x()
-    assert items[day.id].scenePos().x() < items[month.id].rect().right()
+    assert items[month.id].sceneBoundingRect().left() < items[day.id].scenePos().x()
+    assert items[day.id].scenePos().x() < items[month.id].sceneBoundingRect().right()
 
 
 def test_zoomed_out_the_timeline_keeps_its_texts_and_points_readable(
