@@ -377,12 +377,15 @@ class PersonNameDTO:
 
 
 @dataclass(frozen=True)
-class TimelineEventDTO:
-    """A dated event as the timeline draws it (see ``EventService.timeline``): no links or tags."""
+class EventRowDTO:
+    """An event as the Events pane and the timeline show it (see ``EventService.rows``).
+
+    Its title, date and place's name; no links, tags or description.
+    """
 
     id: int
     title: str
-    date: PartialDate
+    date: PartialDate | None
     place_name: str | None
 
 
@@ -410,7 +413,7 @@ class TimelineDTO:
         total: How many dated events match the filters (more than ``len(events)`` when cut).
     """
 
-    events: tuple[TimelineEventDTO, ...]
+    events: tuple[EventRowDTO, ...]
     total: int
 
     @property

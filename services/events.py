@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import builtins
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.orm import Session, joinedload, load_only, raiseload
 
-from models.dates import PartialDate
+from models.dates import PartialDate, Precision
 from models.entities import (
     Case,
     Confidentiality,
@@ -22,7 +24,7 @@ from models.entities import (
     event_sources,
 )
 from services.base import Service, check_version, get_or_raise
-from services.dto import EventDTO, EventLinkDTO, Page, TimelineDTO, TimelineEventDTO
+from services.dto import EventDTO, EventLinkDTO, EventRowDTO, Page, TimelineDTO
 from services.errors import ValidationError
 
 EDITABLE_FIELDS = frozenset({"title", "date", "place_id", "description"})
@@ -64,6 +66,27 @@ def _link_ids(s: Session, event_ids: Sequence[int]) -> dict[str, dict[int, list[
             for event_id, other_id in rows:
                 found[kind].setdefault(event_id, []).append(other_id)
     return found
+
+
+def _row_columns(events: Any) -> Any:
+    """``events`` (a select of Event) narrowed to what :func:`_row` takes."""
+    return events.with_only_columns(
+        Event.id, Event.title, Event.date_start, Event.date_end, Event.date_precision, Place.name
+    ).outerjoin(Place, Place.id == Event.place_id)
+
+
+def _row(
+    ident: int,
+    title: str,
+    start: dt.date | None,
+    end: dt.date | None,
+    precision: Precision | None,
+    place_name: str | None,
+) -> EventRowDTO:
+    date = (
+        None if start is None or precision is None else PartialDate(start, end or start, precision)
+    )
+    return EventRowDTO(ident, title, date, place_name)
 
 
 def _linked(table: Table, column: str, ident: int, quote_column: Any) -> Any:
@@ -254,6 +277,32 @@ class EventService(Service):
                 for e in events
             ]
 
+    def rows(
+        self,
+        case_id: int,
+        *,
+        person_id: int | None = None,
+        source_id: int | None = None,
+        quote_id: int | None = None,
+        place_id: int | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> builtins.list[EventRowDTO]:
+        """The events of :meth:`list` (same filters and order) as the Events pane shows them.
+
+        One statement of each event's title, date and place's name, where a list reads the
+        events, then their tags and links in four more.
+        """
+        with self._read() as s:
+            get_or_raise(s, Case, case_id)
+            q = (
+                _row_columns(self._filtered(case_id, person_id, source_id, quote_id, place_id))
+                .order_by(Event.date_start.is_(None), Event.date_start, Event.id)
+                .offset(offset)
+                .limit(limit)
+            )
+            return [_row(*r) for r in s.execute(q)]
+
     def timeline(
         self,
         case_id: int,
@@ -278,15 +327,7 @@ class EventService(Service):
             )
             rows = list(
                 s.execute(
-                    dated.with_only_columns(
-                        Event.id,
-                        Event.title,
-                        Event.date_start,
-                        Event.date_end,
-                        Event.date_precision,
-                        Place.name,
-                    )
-                    .outerjoin(Place, Place.id == Event.place_id)
+                    _row_columns(dated)
                     .order_by(Event.date_start.desc(), Event.id.desc())
                     .limit(limit)
                 )
@@ -295,11 +336,7 @@ class EventService(Service):
             if limit is not None and total == limit:
                 ids = dated.with_only_columns(Event.id).subquery()
                 total = s.scalar(select(func.count()).select_from(ids)) or 0
-        events = tuple(
-            TimelineEventDTO(i, title, PartialDate(start, end or start, precision), place_name)
-            for i, title, start, end, precision, place_name in reversed(rows)
-        )
-        return TimelineDTO(events, total)
+        return TimelineDTO(tuple(_row(*r) for r in reversed(rows)), total)
 
     def count(self, case_id: int, *, place_id: int | None = None) -> int:
         """Number of events in a case, or at one of its places."""

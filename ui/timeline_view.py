@@ -136,7 +136,7 @@ class TimelineView(QGraphicsView):
     # --- Drawing
 
     def set_events(self, events: Sequence[Any]) -> None:
-        """Draw ``events`` (EventDTOs or TimelineEventDTOs); undated ones are left out.
+        """Draw ``events`` (EventDTOs or EventRowDTOs); undated ones are left out.
 
         Ranges are bars as long as they last, on the zoomed axis; a day is a point and every
         text keeps its size on screen whatever the zoom. Events are stacked in lanes so that

@@ -215,6 +215,35 @@ def test_the_timeline_reads_the_dated_events_of_the_list_in_one_statement(
     assert len(whole.events) == whole.total == len(dated)
 
 
+def test_the_events_pane_reads_its_rows_in_one_statement(
+    services: Services, world: dict[str, int]
+) -> None:
+    """Title, date and place of the events of the list, with the same filters, order and
+    pages, undated ones last; no tags or links read."""
+    case = world["case"]
+    for i, d in enumerate(["2021-02-03", None, "late 2021-01", "2020", None, "2021-02-03"]):
+        services.events.create(
+            case,
+            f"Event {i}",
+            date=PartialDate.parse(d) if d else None,
+            place_id=world["place"] if i % 2 else None,
+            person_ids=[world["ali"]] if i % 3 == 0 else [],
+            quote_ids=[world["quote"]] if i == 4 else [],
+        )
+    for filters in ({}, {"person_id": world["ali"]}, {"quote_id": world["quote"]}):
+        with select_statements(services) as seen:
+            rows = services.events.rows(case, **filters)
+        assert len(seen) == 2  # the case, then the rows with their places
+        listed = services.events.list(case, **filters)
+        assert [(r.id, r.title, r.date, r.place_name) for r in rows] == [
+            (e.id, e.title, e.date, e.place_name) for e in listed
+        ]
+    every = services.events.list(case)
+    assert [e.date is None for e in every] == [False] * 4 + [True] * 2
+    page = services.events.rows(case, offset=2, limit=3)
+    assert [r.id for r in page] == [e.id for e in every[2:5]]
+
+
 def test_a_timeline_cut_to_its_limit_keeps_the_latest_events_and_counts_them_all(
     services: Services, world: dict[str, int]
 ) -> None:

@@ -238,11 +238,11 @@ def test_the_timeline_opens_where_most_events_around_the_latest_show(qtbot: Any)
     top lanes busy into March, though their marks are weeks to the left. The latest event
     (1-10 March) goes below them, with five events of its days below it: the view opens on it
     and on them, not on it under the February lanes' empty stretch."""
-    from services.dto import TimelineEventDTO
+    from services.dto import EventRowDTO
     from ui.timeline_view import AXIS_HEIGHT, TimelineView
 
-    def event(i: int, title: str, date: str) -> TimelineEventDTO:
-        return TimelineEventDTO(i, title, PartialDate.parse(date), None)
+    def event(i: int, title: str, date: str) -> EventRowDTO:
+        return EventRowDTO(i, title, PartialDate.parse(date), None)
 
     long = "A very long title that keeps its lane busy for weeks"
     early = [event(i, f"{long} {i}", f"2021-02-0{i}") for i in range(1, 10)]
@@ -279,12 +279,10 @@ def test_the_timeline_opens_with_the_latest_label_whole_and_the_lanes_at_the_top
 ) -> None:
     """One event of a person: the end of its long bar and its whole label in view, its lane
     right under the axis (Qt centred a short scene in a taller view)."""
-    from services.dto import TimelineEventDTO
+    from services.dto import EventRowDTO
     from ui.timeline_view import AXIS_HEIGHT, TimelineView
 
-    only = TimelineEventDTO(
-        1, "A long title for a long campaign", PartialDate.parse("2022-08"), None
-    )
+    only = EventRowDTO(1, "A long title for a long campaign", PartialDate.parse("2022-08"), None)
     view = TimelineView()
     qtbot.addWidget(view)
     view.resize(400, 200)
@@ -304,7 +302,7 @@ def _crowded_timeline(qtbot: Any) -> Any:
     import datetime as dt
     import random
 
-    from services.dto import TimelineEventDTO
+    from services.dto import EventRowDTO
     from ui.timeline_view import TimelineView
 
     rng = random.Random(7)
@@ -315,7 +313,7 @@ def _crowded_timeline(qtbot: Any) -> Any:
             date = PartialDate.day(day.year, day.month, day.day)
         else:
             date = PartialDate.parse(f"~{day}..{day + dt.timedelta(days=rng.randrange(2, 20))}")
-        events.append(TimelineEventDTO(i, f"Event {i} " + "x" * rng.randrange(30), date, None))
+        events.append(EventRowDTO(i, f"Event {i} " + "x" * rng.randrange(30), date, None))
     view = TimelineView()
     qtbot.addWidget(view)
     view.resize(700, 400)
