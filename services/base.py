@@ -15,6 +15,11 @@ from services.errors import ConflictError, DomainError, NotFoundError, Validatio
 
 T = TypeVar("T")
 
+# Ids per IN list where a read may name thousands of rows (every event of a case in a brief,
+# 20,000 people for the completers): SQLite takes at most 32,766 values in one statement
+# (PostgreSQL 65,535). SQLAlchemy's own selectin loads use 500.
+ID_CHUNK = 500
+
 # Singular nouns used in messages, by table name.
 _NOUNS = {
     "cases": "case",

@@ -176,6 +176,11 @@ class AffiliationDTO:
         )
 
 
+def public_label(name: str, confidential: bool, descriptor: str) -> str:
+    """How a person is named outside the machine: the descriptor if they are confidential."""
+    return (descriptor or DEFAULT_DESCRIPTOR) if confidential else name
+
+
 @dataclass(frozen=True)
 class PersonDTO:
     """A person or organisation."""
@@ -197,9 +202,7 @@ class PersonDTO:
     @property
     def public_label(self) -> str:
         """The name, or the descriptor for a protected source."""
-        if self.confidential:
-            return self.descriptor or DEFAULT_DESCRIPTOR
-        return self.name
+        return public_label(self.name, self.confidential, self.descriptor)
 
     def role_on(self, day: dt.date | None) -> tuple[str, str] | None:
         """(role, organisation) held on ``day``: the latest-starting affiliation that covers it."""
@@ -367,13 +370,24 @@ class EventDTO:
 
 
 @dataclass(frozen=True)
-class PersonNameDTO:
-    """A person's names, as completers offer them (see ``PeopleService.names``)."""
+class PersonRowDTO:
+    """A person as the People pane and the completers show them (``PeopleService.rows``).
+
+    No contact, notes, affiliations or tags.
+    """
 
     id: int
     kind: PersonKind
     name: str
     aliases: tuple[str, ...]
+    role: str
+    confidential: bool
+    descriptor: str
+
+    @property
+    def public_label(self) -> str:
+        """The name, or the descriptor for a protected source."""
+        return public_label(self.name, self.confidential, self.descriptor)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from models.entities import (
     event_quotes,
     event_sources,
 )
-from services.base import Service, check_version, get_or_raise
+from services.base import ID_CHUNK, Service, check_version, get_or_raise
 from services.dto import EventDTO, EventLinkDTO, EventRowDTO, Page, TimelineDTO
 from services.errors import ValidationError
 
@@ -49,16 +49,11 @@ _LIST_LOADING = (
 )
 
 
-# Event ids per IN list: a brief lists every event of the case, and SQLite takes at most
-# 32,766 values in one statement (PostgreSQL 65,535). SQLAlchemy's own selectin loads use 500.
-LINK_CHUNK = 500
-
-
 def _link_ids(s: Session, event_ids: Sequence[int]) -> dict[str, dict[int, list[int]]]:
     """Link kind -> event id -> the ids it links to, read from the link tables."""
     found: dict[str, dict[int, list[int]]] = {kind: {} for kind in LINKS}
-    for start in range(0, len(event_ids), LINK_CHUNK):
-        chunk = event_ids[start : start + LINK_CHUNK]
+    for start in range(0, len(event_ids), ID_CHUNK):
+        chunk = event_ids[start : start + ID_CHUNK]
         for kind, (table, column, _) in LINKS.items():
             rows = s.execute(
                 select(table.c.event_id, table.c[column]).where(table.c.event_id.in_(chunk))

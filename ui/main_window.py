@@ -610,7 +610,7 @@ class MainWindow(QMainWindow):
         if kind == "quote":
             return lambda o, n: svc.quotes.list(case_id, offset=o, limit=n, **filters)
         if kind == "person":
-            return lambda o, n: svc.people.list(case_id, offset=o, limit=n, **filters)
+            return lambda o, n: svc.people.rows(case_id, offset=o, limit=n, **filters)
         if kind == "source":
             return lambda o, n: svc.sources.list(case_id, offset=o, limit=n, **filters)
         return lambda o, n: svc.events.rows(case_id, offset=o, limit=n, **filters)
@@ -998,7 +998,7 @@ class MainWindow(QMainWindow):
         if self.case_id is None:
             return []
         names: list[str] = []
-        for p in self.svc.people.list(self.case_id, limit=NAME_LIMIT):
+        for p in self.svc.people.rows(self.case_id, limit=NAME_LIMIT):
             names.append(p.name)
             names.extend(p.aliases)
         return names
@@ -1012,7 +1012,7 @@ class MainWindow(QMainWindow):
         def load() -> tuple[list[str], list[tuple[int, str]], list[str], list[tuple[int, str]]]:
             names: list[str] = []
             organisations: list[tuple[int, str]] = []
-            for p in svc.people.names(case_id, limit=NAME_LIMIT):
+            for p in svc.people.rows(case_id, limit=NAME_LIMIT):
                 names.append(p.name)
                 names.extend(p.aliases)
                 if p.kind.value == "organisation":

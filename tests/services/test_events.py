@@ -167,7 +167,7 @@ def test_a_long_list_of_events_reads_their_links_in_chunks(
     time (SQLite takes at most 32,766 values in one statement)."""
     import services.events as events_module
 
-    monkeypatch.setattr(events_module, "LINK_CHUNK", 2)
+    monkeypatch.setattr(events_module, "ID_CHUNK", 2)
     case = world["case"]
     made = [
         services.events.create(

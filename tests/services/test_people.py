@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -189,20 +190,35 @@ def test_an_affiliation_is_corrected_with_its_version(services: Services, case: 
     assert services.people.get_affiliation(a.id) == fixed
 
 
-def test_names_are_what_the_list_holds_in_two_statements(services: Services) -> None:
-    """The editor's completers want names, kinds and aliases: two statements whatever the
-    people's affiliations and tags, and the same people, order and spellings as list()."""
+def test_rows_are_what_the_list_holds_in_two_statements(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The People pane and the completers want names, kinds, roles and aliases: two statements
+    whatever the people's affiliations and tags, and the same people, order, filters and pages
+    as list(); a confidential person's public label as the list gives it."""
     case = build_demo(services).id
     org = next(p for p in services.people.list(case) if p.kind.value == "organisation")
     someone = next(p for p in services.people.list(case) if p.kind.value == "person")
     services.people.add_affiliation(someone.id, org.id, role="spokesman")
     services.tags.add("person", someone.id, "source")
-    with select_statements(services) as seen:
-        names = services.people.names(case)
-    assert len(seen) == 3  # the case, its people, their aliases
-    assert not any("affiliations" in sql or "tags" in sql for sql, _ in seen)
-    assert [(n.id, n.kind, n.name, n.aliases) for n in names] == [
-        (p.id, p.kind, p.name, p.aliases) for p in services.people.list(case)
+    services.people.update(someone.id, confidential=True, descriptor="a local official")
+    source = services.sources.list(case)[0]
+    event = next(e for e in services.events.list(case) if e.person_ids or e.quote_ids)
+
+    def row(p: Any) -> tuple[Any, ...]:
+        return (p.id, p.kind, p.name, p.aliases, p.role, p.confidential, p.public_label)
+
+    for filters in ({}, {"kind": "organisation"}, {"source_id": source.id}, {"event_id": event.id}):
+        with select_statements(services) as seen:
+            rows = services.people.rows(case, **filters)
+        assert len(seen) == 3  # the case, its people, their aliases
+        assert not any("affiliations" in sql or "tags" in sql for sql, _ in seen)
+        assert [row(r) for r in rows] == [row(p) for p in services.people.list(case, **filters)]
+    rows = services.people.rows(case)
+    assert any(r.aliases for r in rows)  # the demo's Arabic alias among them
+    assert next(r for r in rows if r.id == someone.id).public_label == "a local official"
+    assert [r.id for r in services.people.rows(case, offset=2, limit=3)] == [
+        r.id for r in rows[2:5]
     ]
-    assert any(n.aliases for n in names)  # the demo's Arabic alias among them
-    assert len(services.people.names(case, limit=3)) == 3
+    monkeypatch.setattr("services.people.ID_CHUNK", 2)  # aliases read two people at a time
+    assert services.people.rows(case) == rows
