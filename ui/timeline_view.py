@@ -394,10 +394,19 @@ class TimelineView(QGraphicsView):
         font.setPointSizeF(max(font.pointSizeF() - 1, 7))
         painter.setFont(font)
         painter.drawLine(0, AXIS_HEIGHT - 1, width, AXIS_HEIGHT - 1)
-        for x, text in self.axis_ticks():
+        for x, _ in self.axis_ticks():
             painter.drawLine(x, AXIS_HEIGHT - 6, x, AXIS_HEIGHT - 1)
-            painter.drawText(x + 3, AXIS_HEIGHT - 8, text)
+        for x, text in self.axis_labels():
+            painter.drawText(x, AXIS_HEIGHT - 8, text)
         painter.restore()
+
+    def axis_labels(self) -> list[tuple[int, str]]:
+        """The axis's dates as drawn: (x where the text starts, text), right of each tick.
+
+        A date whose tick is left of the view is not written: its text would show only its
+        end ("2" of "05 Feb 2022"), which reads like another date.
+        """
+        return [(x + 3, text) for x, text in self.axis_ticks() if x + 3 >= 0]
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         """Redraw in the new colours when the palette turns light or dark."""

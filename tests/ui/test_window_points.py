@@ -506,6 +506,26 @@ def test_zero_fits_every_event_into_the_timeline(
     assert len(timeline.axis_ticks()) >= 2
 
 
+def test_the_axis_writes_no_date_cut_at_its_left_edge(
+    window: MainWindow, sqlite_services: Services, demo: Any
+) -> None:
+    """Scrolled so that a date's tick is just left of the view: its tail ("2" of "05 Feb
+    2021") is not written; the dates whose ticks are in view are."""
+    timeline = _show_timeline(window)
+    bar = timeline.horizontalScrollBar()
+    found = False
+    for value in range(bar.minimum(), bar.maximum() + 1, 7):
+        bar.setValue(value)
+        ticks = timeline.axis_ticks()
+        if any(-60 < x < -3 for x, _ in ticks):
+            found = True
+            break
+    assert found, "no scroll position put a tick just left of the view"
+    labels = timeline.axis_labels()
+    assert labels and all(x >= 0 for x, _ in labels)
+    assert [t for _, t in labels] == [t for x, t in ticks if x + 3 >= 0]
+
+
 def test_the_timeline_axis_stays_along_the_top_when_scrolled_down(
     window: MainWindow, sqlite_services: Services, demo: Any
 ) -> None:
