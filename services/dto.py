@@ -42,6 +42,33 @@ class CaseDTO:
         return cls(c.id, c.title, c.summary, c.author, c.created_at, c.updated_at, c.version)
 
 
+def admiralty_grade(reliability: str | None, credibility: str | None) -> str:
+    """A source's Admiralty grade such as ``B2`` (empty when ungraded)."""
+    return f"{reliability or ''}{credibility or ''}"
+
+
+@dataclass(frozen=True)
+class SourceRowDTO:
+    """A source as the Sources pane shows it (see ``SourceService.rows``).
+
+    No text, file, note or tags.
+    """
+
+    id: int
+    kind: SourceKind
+    title: str
+    publisher: str
+    published_on: dt.date | None
+    reliability: str | None
+    credibility: str | None
+    confidential: bool
+
+    @property
+    def grade(self) -> str:
+        """Admiralty grade such as ``B2`` (empty when ungraded)."""
+        return admiralty_grade(self.reliability, self.credibility)
+
+
 @dataclass(frozen=True)
 class SourceDTO:
     """A source's metadata (its text is fetched separately: it can be long)."""
@@ -84,7 +111,7 @@ class SourceDTO:
     @property
     def grade(self) -> str:
         """Admiralty grade such as ``B2`` (empty when ungraded)."""
-        return f"{self.reliability or ''}{self.credibility or ''}"
+        return admiralty_grade(self.reliability, self.credibility)
 
     @property
     def public_label(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import enum
 import hashlib
@@ -26,11 +27,13 @@ from models.entities import (
     source_people,
 )
 from services.base import Service, check_version, get_or_raise
-from services.dto import Page, SourceDTO
+from services.dto import Page, SourceDTO, SourceRowDTO
 from services.errors import DuplicateError, InUseError, NotFoundError, ValidationError
 from services.textnorm import normalise_text
 
 # Metadata fields a caller may change with update(); text and file are not among them.
+_CONFIDENTIAL = Confidentiality.CONFIDENTIAL
+
 # A person quoted this often or more: their sources are found by walking the case's in order
 # (see SourceService._of_person).
 MANY_QUOTES = 1000
@@ -326,6 +329,45 @@ class SourceService(Service):
                 .limit(limit)
             )
             return [SourceDTO.of(r, n or 0) for r, n in s.execute(q).unique()]
+
+    def rows(
+        self,
+        case_id: int,
+        *,
+        person_id: int | None = None,
+        event_id: int | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> builtins.list[SourceRowDTO]:
+        """The sources of :meth:`list` (same filters and order) as the Sources pane shows them.
+
+        One statement of titles, kinds, publishers, dates and grades, where a list also reads
+        each source's file and the length of its text, and its tags in a second statement.
+        """
+        with self._read() as s:
+            get_or_raise(s, Case, case_id)
+            q = (
+                self._filtered(s, case_id, person_id, event_id)
+                .with_only_columns(
+                    Source.id,
+                    Source.kind,
+                    Source.title,
+                    Source.publisher,
+                    Source.published_on,
+                    Source.reliability,
+                    Source.credibility,
+                    Source.confidentiality,
+                )
+                .order_by(Source.id)
+                .offset(offset)
+                .limit(limit)
+            )
+            return [
+                SourceRowDTO(
+                    i, SourceKind(k), title, publisher, published, r, c, conf is _CONFIDENTIAL
+                )
+                for i, k, title, publisher, published, r, c, conf in s.execute(q)
+            ]
 
     def count(self, case_id: int) -> int:
         """Number of sources in a case."""

@@ -612,7 +612,7 @@ class MainWindow(QMainWindow):
         if kind == "person":
             return lambda o, n: svc.people.rows(case_id, offset=o, limit=n, **filters)
         if kind == "source":
-            return lambda o, n: svc.sources.list(case_id, offset=o, limit=n, **filters)
+            return lambda o, n: svc.sources.rows(case_id, offset=o, limit=n, **filters)
         return lambda o, n: svc.events.rows(case_id, offset=o, limit=n, **filters)
 
     def _apply_filters(self, filters: dict[str, dict[str, Any] | None]) -> None:

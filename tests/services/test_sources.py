@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from services.errors import (
     ValidationError,
 )
 from services.sources import NewFile, QuoteDisposition
+from tests.conftest import select_statements
 
 TEXT = "The minister said: “no deal was signed.”\r\nHe left at noon.\r\n"
 
@@ -208,6 +210,45 @@ def test_list_filters_by_person_and_event(services: Services) -> None:
     assert [s.id for s in services.sources.list(case, event_id=ev.id)] == [b.id]
     page = services.sources.page(case, 1, 1)
     assert page.total == 2 and [s.id for s in page.items] == [b.id]
+
+
+def test_the_sources_pane_reads_its_rows_in_one_statement(services: Services) -> None:
+    """Titles, kinds, publishers, dates, grades and confidentiality of the sources of the list,
+    with its filters, order and pages, without their files, texts or tags."""
+    case = _case(services)
+    src = [
+        services.sources.add(
+            case,
+            title=f"S{i}",
+            text=f"Words number {i}.",
+            kind="pdf" if i % 2 else "web_page",
+            publisher=f"Desk {i}",
+            reliability="B" if i % 3 == 0 else None,
+            credibility="2" if i % 3 == 0 else None,
+            confidentiality="confidential" if i == 4 else "on_record",
+        )
+        for i in range(7)
+    ]
+    ali = services.people.create(case, "Ali")
+    services.quotes.create(src[2].id, 0, 5, speaker_id=ali.id)
+    services.tags.add("source", src[1].id, "leak")
+    ev = services.events.create(case, "Talks", source_ids=[src[3].id, src[5].id])
+
+    def row(x: Any) -> tuple[Any, ...]:
+        return (x.id, x.kind, x.title, x.publisher, x.published_on, x.grade, x.confidential)
+
+    for filters, reads in (({}, 2), ({"event_id": ev.id}, 2), ({"person_id": ali.id}, 3)):
+        with select_statements(services) as seen:
+            rows = services.sources.rows(case, **filters)
+        assert len(seen) == reads  # the case, (how often the person is quoted,) the rows
+        assert not any("source_files" in sql or "tags" in sql for sql, _ in seen)
+        assert [row(r) for r in rows] == [row(x) for x in services.sources.list(case, **filters)]
+    rows = services.sources.rows(case)
+    assert [r.grade for r in rows] == ["B2", "", "", "B2", "", "", "B2"]
+    assert [r.confidential for r in rows] == [i == 4 for i in range(7)]
+    assert [r.id for r in services.sources.rows(case, offset=2, limit=3)] == [
+        x.id for x in src[2:5]
+    ]
 
 
 @pytest.mark.parametrize("many", [1000, 2])
