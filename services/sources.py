@@ -31,13 +31,13 @@ from services.dto import Page, SourceDTO, SourceRowDTO
 from services.errors import DuplicateError, InUseError, NotFoundError, ValidationError
 from services.textnorm import normalise_text
 
-# Metadata fields a caller may change with update(); text and file are not among them.
 _CONFIDENTIAL = Confidentiality.CONFIDENTIAL
 
 # A person quoted this often or more: their sources are found by walking the case's in order
 # (see SourceService._of_person).
 MANY_QUOTES = 1000
 
+# Metadata fields a caller may change with update(); text and file are not among them.
 EDITABLE_FIELDS = frozenset(
     {
         "kind",

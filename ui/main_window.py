@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,11 @@ class MessageBar(QWidget):
         self.label.setStyleSheet(f"color: {colour}")
         self.label.setText(text)
         self.show()
+
+
+def spoken_names(people: Iterable[Any]) -> list[str]:
+    """Each person's name and aliases, as the speaker completers offer them."""
+    return [n for p in people for n in (p.name, *p.aliases)]
 
 
 class MainWindow(QMainWindow):
@@ -701,7 +706,7 @@ class MainWindow(QMainWindow):
             self._draw_timeline({})
             if event.place_id is not None:
                 place = svc.places.get(event.place_id)
-                there = svc.events.list(event.case_id, place_id=place.id, limit=CARD_EVENTS)
+                there = svc.events.rows(event.case_id, place_id=place.id, limit=CARD_EVENTS)
                 total = len(there)
                 if total == CARD_EVENTS:
                     total = svc.events.count(event.case_id, place_id=place.id)
@@ -997,11 +1002,7 @@ class MainWindow(QMainWindow):
     def _name_list(self) -> list[str]:
         if self.case_id is None:
             return []
-        names: list[str] = []
-        for p in self.svc.people.rows(self.case_id, limit=NAME_LIMIT):
-            names.append(p.name)
-            names.extend(p.aliases)
-        return names
+        return spoken_names(self.svc.people.rows(self.case_id, limit=NAME_LIMIT))
 
     def _refresh_completions(self) -> None:
         """Reload the names, tags and places the editor offers (on a worker: big cases)."""
@@ -1010,13 +1011,9 @@ class MainWindow(QMainWindow):
         case_id, svc = self.case_id, self.svc
 
         def load() -> tuple[list[str], list[tuple[int, str]], list[str], list[tuple[int, str]]]:
-            names: list[str] = []
-            organisations: list[tuple[int, str]] = []
-            for p in svc.people.rows(case_id, limit=NAME_LIMIT):
-                names.append(p.name)
-                names.extend(p.aliases)
-                if p.kind.value == "organisation":
-                    organisations.append((p.id, p.name))
+            people = svc.people.rows(case_id, limit=NAME_LIMIT)
+            names = spoken_names(people)
+            organisations = [(p.id, p.name) for p in people if p.kind.value == "organisation"]
             tags = [n for n, _ in svc.tags.list(case_id)]
             places = [(p.id, p.name) for p in svc.places.list(case_id)]
             return names, organisations, tags, places
