@@ -85,24 +85,23 @@ def _tick_after(day: dt.date, step: int) -> dt.date:
 
 @dataclass
 class _Mark:
-    """One event on the timeline: where it is on the time axis and what draws it."""
+    """One event's items on the timeline, and where they are at the current drawing.
 
-    left: float  # scene x where its bar starts, or its day's middle for a point
-    anchor: float  # scene x its label starts from: the bar's end or the point's centre
-    overhang: float  # on-screen pixels its point reaches left and right of ``anchor``
-    label_px: float  # on-screen pixels from ``anchor`` to the end of its label
-    item: QGraphicsItem
-    label: QGraphicsSimpleTextItem
-
-
-@dataclass
-class _Drawn:
-    """The items made for one event (kept while it may be drawn again)."""
+    The items are kept while the event may be drawn again; ``left`` and ``anchor`` are set
+    at each drawing.
+    """
 
     item: QGraphicsRectItem | QGraphicsEllipseItem
     label: QGraphicsSimpleTextItem
-    point: bool
-    label_px: float  # on-screen pixels from the mark's anchor to the end of its label
+    point: bool  # a day (a round point) rather than a bar
+    label_px: float  # on-screen pixels from ``anchor`` to the end of its label
+    left: float = 0.0  # scene x where its bar starts, or its day's middle for a point
+    anchor: float = 0.0  # scene x its label starts from: the bar's end or the point's centre
+
+    @property
+    def overhang(self) -> float:
+        """On-screen pixels its point reaches left and right of ``anchor``."""
+        return POINT_SIZE / 2 if self.point else 0.0
 
 
 class TimelineView(QGraphicsView):
@@ -124,7 +123,7 @@ class TimelineView(QGraphicsView):
         self._zoom = 1.0
         self._events: list[Any] = []
         self._marks: list[_Mark] = []  # in order of their start
-        self._drawn: dict[tuple[Any, ...], _Drawn] = {}  # items kept for events drawn again
+        self._drawn: dict[tuple[Any, ...], _Mark] = {}  # items kept for events drawn again
         self._empty_note: QGraphicsSimpleTextItem | None = None
         self._level: int | None = None  # the zoom's power of two the lanes are laid out for
         self._labels_shown = True  # what the labels are set to (new ones show)
@@ -166,28 +165,30 @@ class TimelineView(QGraphicsView):
             return
         origin = min(e.date.start for e in dated)
         last = max(e.date.end for e in dated)
-        used: dict[tuple[Any, ...], _Drawn] = {}
+        latest = max(dated, key=lambda e: (e.date.end, e.id))
+        opening: _Mark | None = None
+        used: dict[tuple[Any, ...], _Mark] = {}
         for e in sorted(dated, key=lambda e: (e.date.start, e.id)):
             key = (e.id, e.title, e.date, e.place_name)
-            drawn = self._drawn.get(key) or self._draw(e)
-            used[key] = drawn
+            mark = self._drawn.get(key) or self._draw(e)
+            used[key] = mark
             x0 = self._x(e.date.start, origin)
-            if drawn.point:
-                anchor = x0 + DAY_WIDTH / 2
-                drawn.item.setPos(anchor, 0)
+            if mark.point:
+                mark.anchor = x0 + DAY_WIDTH / 2
+                mark.item.setPos(mark.anchor, 0)
             else:
-                anchor = x0 + drawn.item.rect().width()
-                drawn.item.setPos(x0, 0)
-            drawn.label.setPos(anchor, 0)
-            drawn.label.setVisible(self._labels_shown)
-            drawn.item.setSelected(False)
-            scene.addItem(drawn.item)
-            scene.addItem(drawn.label)
-            self.items_by_event[e.id] = drawn.item
-            overhang = POINT_SIZE / 2 if drawn.point else 0.0
-            self._marks.append(
-                _Mark(min(x0, anchor), anchor, overhang, drawn.label_px, drawn.item, drawn.label)
-            )
+                mark.anchor = x0 + mark.item.rect().width()
+                mark.item.setPos(x0, 0)
+            mark.left = min(x0, mark.anchor)
+            mark.label.setPos(mark.anchor, 0)
+            mark.label.setVisible(self._labels_shown)
+            mark.item.setSelected(False)
+            scene.addItem(mark.item)
+            scene.addItem(mark.label)
+            self.items_by_event[e.id] = mark.item
+            self._marks.append(mark)
+            if e is latest:
+                opening = mark
         # Keep the items of the events drawn now (and of the last draw, up to a few thousand).
         if len(self._drawn) + len(used) > KEPT_ITEMS:
             self._drawn = {}
@@ -195,10 +196,10 @@ class TimelineView(QGraphicsView):
         self._span = (origin, last)
         self._lay_out()
         # Open on the latest events, where a story usually is, not on the earliest day.
-        latest = max(dated, key=lambda e: (e.date.end, e.id))
-        self._open_on(next(m for m in self._marks if m.item is self.items_by_event[latest.id]))
+        assert opening is not None
+        self._open_on(opening)
 
-    def _draw(self, e: Any) -> _Drawn:
+    def _draw(self, e: Any) -> _Mark:
         """The items of one event, in the palette's colours, at the axis's start (x 0)."""
         palette = self.palette()
         accent = palette.highlight().color()
@@ -224,7 +225,7 @@ class TimelineView(QGraphicsView):
         label.setFlag(_FIXED_SIZE)
         label.setTransform(QTransform.fromTranslate(gap, -9))  # on-screen pixels from the mark
         label.setData(0, e.id)
-        return _Drawn(item, label, point, gap + label.boundingRect().width())
+        return _Mark(item, label, point, gap + label.boundingRect().width())
 
     def _lay_out(self) -> bool:
         """Stack the events in lanes for the current zoom; False if they already are.
