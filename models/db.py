@@ -16,18 +16,19 @@ import sqlite3
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 from models.textfold import index_fold
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.orm import Session, sessionmaker
 
 # The newest migration shipped (models/migrations/versions). Kept here so that opening a store
 # already at it needs no Alembic import (a fifth of a second at every start of the window and
@@ -425,7 +426,6 @@ class Store:
     Attributes:
         url: The SQLAlchemy URL, with any password hidden when shown.
         engine: The engine.
-        sessions: Factory for ORM sessions; services open one per unit of work.
         backup_path: Backup written before a schema upgrade on open, if any.
         encrypted: Whether the store is a SQLCipher file opened with a passphrase.
         schema_before: The schema revision found on open (None: empty, or not migrated).
@@ -433,11 +433,21 @@ class Store:
 
     url: str
     engine: Engine
-    sessions: sessionmaker[Session]
     backup_path: Path | None = None
     on_close: list[Callable[[], None]] = field(default_factory=list)
     encrypted: bool = False
     schema_before: str | None = None
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        """Factory for ORM sessions; services open one per unit of work.
+
+        Made, and the ORM imported, on first use: a window start reads its first pages
+        with Core (services.lists) and imports the ORM after its first paint.
+        """
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -488,7 +498,8 @@ def open_store(
         if migrate:
             before = current_revision(engine)
             _check_server_upgrade(engine, before, allow_server_upgrade)
-            backup_path = upgrade(engine)
+            if before != head_revision():  # a schema at head never needs reading again
+                backup_path = upgrade(engine)
         elif current_revision(engine) != head_revision():
             raise StoreError("the store's schema is not up to date; run `python main.py migrate`")
     except StoreError:
@@ -497,11 +508,9 @@ def open_store(
     except Exception as exc:
         engine.dispose()
         raise StoreError(f"cannot open the store {_safe(url)}: {_first_line(exc)}") from exc
-    sessions = sessionmaker(engine, expire_on_commit=False)
     return Store(
         url=_safe(url),
         engine=engine,
-        sessions=sessions,
         backup_path=backup_path,
         encrypted=engine_key(engine) is not None,
         schema_before=before,

@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import Column, Date, DateTime, LargeBinary, Table, select
 from sqlalchemy.orm import Session
 
+from models import schema
 from models.db import Store, head_revision
 from models.entities import Base, Case
 from services.base import Service, get_or_raise
@@ -160,7 +161,7 @@ class ArchiveService(Service):
         # Rows of the case itself and of tables with a case_id column.
         for t in tables:
             pk = _pk(t)
-            if t.name == Case.__tablename__:
+            if t.name == schema.cases.name:
                 rows = s.execute(select(t).where(t.c.id == case_id)).mappings().all()
             elif "case_id" in t.c:
                 order = [pk] if pk is not None else list(t.primary_key.columns)
@@ -429,7 +430,7 @@ def _insert(
             )
         if len(set(columns)) != len(columns):
             raise ArchiveError(f"table {t.name} is damaged in the archive")
-        if t.name == Case.__tablename__ and len(rows) != 1:
+        if t.name == schema.cases.name and len(rows) != 1:
             raise ArchiveError("an archive holds exactly one case")
         pk = _pk(t)
         targets = _fk_targets(t)
@@ -485,7 +486,7 @@ def _insert(
             if later:
                 kept = {k: row[k] for k in keep_cols if row.get(k) is not None}
                 deferred += [(t, new_id, c, ref, kept) for c, _tg, ref in later]
-        if t.name == Case.__tablename__:
+        if t.name == schema.cases.name:
             case_id = new_ids[0]
     for t, new_id, col, ref, kept in deferred:
         new_ref = idmap[t.name].get(ref)

@@ -15,11 +15,6 @@ from services.errors import ConflictError, DomainError, NotFoundError, Validatio
 
 T = TypeVar("T")
 
-# Ids per IN list where a read may name thousands of rows (every event of a case in a brief,
-# 20,000 people for the completers): SQLite takes at most 32,766 values in one statement
-# (PostgreSQL 65,535). SQLAlchemy's own selectin loads use 500.
-ID_CHUNK = 500
-
 # Singular nouns used in messages, by table name.
 _NOUNS = {
     "cases": "case",
@@ -73,7 +68,7 @@ def get_or_raise(session: Session, model: type[T], ident: int, **kw: Any) -> T:
     """The row ``ident`` of ``model`` or a NotFoundError that names it."""
     row = session.get(model, ident, **kw)
     if row is None:
-        noun = _NOUNS.get(getattr(model, "__tablename__", ""), model.__name__.lower())
+        noun = _NOUNS.get(_table_name(model), model.__name__.lower())
         raise NotFoundError(f"no {noun} with id {ident}")
     return row
 
@@ -81,7 +76,7 @@ def get_or_raise(session: Session, model: type[T], ident: int, **kw: Any) -> T:
 def check_version(row: Any, expected: int | None, theirs: Any = None, mine: Any = None) -> None:
     """Refuse a save based on a stale copy (``expected`` is the version the caller read)."""
     if expected is not None and row.version != expected:
-        noun = _NOUNS.get(getattr(row, "__tablename__", ""), "row")
+        noun = _NOUNS.get(_table_name(row), "row")
         raise ConflictError(
             f"this {noun} was changed by someone else (now version {row.version}, "
             f"you edited version {expected}); choose which version to keep",
@@ -112,3 +107,8 @@ def check_list(
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _table_name(obj: Any) -> str:
+    table = getattr(obj, "__table__", None)
+    return str(getattr(table, "name", ""))

@@ -8,6 +8,7 @@ from models.entities import Case, Event, Person, Place, Quote, Source
 from services.base import Service, check_version, get_or_raise
 from services.dto import CaseDTO
 from services.errors import InUseError, ValidationError
+from services.lists import read_cases
 
 
 class CaseService(Service):
@@ -27,8 +28,7 @@ class CaseService(Service):
     def list(self) -> list[CaseDTO]:
         """Every case, most recently updated first."""
         with self._read() as s:
-            rows = s.scalars(select(Case).order_by(Case.updated_at.desc(), Case.id.desc()))
-            return [CaseDTO.of(c) for c in rows]
+            return read_cases(s)
 
     def get(self, case_id: int) -> CaseDTO:
         """One case."""

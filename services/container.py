@@ -7,8 +7,10 @@ archives, whose modules cost a tenth of a second to import.
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from services.extract.review import ReviewService
     from services.extract.service import ExtractionService
     from services.imports import ImportService
+    from services.lists import ListService
     from services.people import PeopleService
     from services.places import PlaceService
     from services.quotes import QuoteService
@@ -32,22 +35,35 @@ if TYPE_CHECKING:
     from services.tags import TagService
 
 
-# What a window start uses: the data layer and the services its panes read at once.
+# What a window start reads its first pages with: SQLAlchemy's Core, the tables and the lists.
 STARTUP_MODULES = (
-    "sqlalchemy.orm",
+    "sqlalchemy",
     "sqlalchemy.dialects.sqlite",
-    "models.entities",
-    "services.backup",
-    "services.cases",
-    "services.changes",
-    "services.events",
+    "models.schema",
+    "services.dto",
     "services.fonts",
-    "services.people",
-    "services.places",
-    "services.quotes",
-    "services.search.service",
+    "services.lists",
+    "services.search.highlight",
+    "services.search.query",
+)
+
+# What the window needs once it shows: the ORM, the mapped classes and the services of edits,
+# cards and the reader. Importing them, with the mappers configured, is about a quarter of a
+# start; the window imports them after its first paint (:func:`later_steps`).
+LATER_MODULES = (
+    "sqlalchemy.orm",
+    "models.entities",
+    "services.base",
+    "services.cases",
     "services.sources",
+    "services.quotes",
+    "services.people",
+    "services.events",
+    "services.places",
     "services.tags",
+    "services.backup",
+    "services.changes",
+    "services.search.service",
 )
 
 
@@ -60,6 +76,24 @@ def import_startup_modules() -> None:
     """
     for name in STARTUP_MODULES:
         importlib.import_module(name)
+
+
+def later_steps() -> list[Callable[[], object]]:
+    """The imports of :data:`LATER_MODULES`, then the mappers' configuration, one step each.
+
+    The window runs one step per turn of its event loop after the first paint, so that input
+    is served between them; whatever needs a module sooner imports it itself.
+    """
+    steps: list[Callable[[], object]] = [
+        functools.partial(importlib.import_module, name) for name in LATER_MODULES
+    ]
+    return [*steps, _configure_mappers]
+
+
+def _configure_mappers() -> None:
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
 
 
 _gc_held = False
@@ -121,6 +155,13 @@ class Services:
         if auto_backup:
             svc.backups.start_automatic()
         return svc
+
+    @cached_property
+    def lists(self) -> ListService:
+        """The panes' lists, read with Core (no ORM): what a window's start reads."""
+        from services.lists import ListService
+
+        return ListService(self.store.engine)
 
     @cached_property
     def cases(self) -> CaseService:

@@ -5,23 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models.dates import PartialDate
-from models.entities import (
+from models.schema import (
     DEFAULT_DESCRIPTOR,
-    Affiliation,
-    Case,
     Confidentiality,
-    Event,
-    Person,
     PersonKind,
-    Place,
-    Quote,
     QuoteStatus,
-    Source,
     SourceKind,
 )
+
+if TYPE_CHECKING:  # the ORM's classes, only for the ``of`` methods' signatures
+    from models.entities import Affiliation, Case, Event, Person, Place, Quote, Source
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,7 @@ def admiralty_grade(reliability: str | None, credibility: str | None) -> str:
 
 @dataclass(frozen=True)
 class SourceRowDTO:
-    """A source as the Sources pane shows it (see ``SourceService.rows``).
+    """A source as the Sources pane shows it (see ``services.lists.read_sources``).
 
     No text, file, note or tags.
     """
@@ -398,7 +394,7 @@ class EventDTO:
 
 @dataclass(frozen=True)
 class PersonRowDTO:
-    """A person as the People pane and the completers show them (``PeopleService.rows``).
+    """A person as the People pane and the completers show them (``services.lists.read_people``).
 
     No contact, notes, affiliations or tags.
     """
@@ -419,7 +415,7 @@ class PersonRowDTO:
 
 @dataclass(frozen=True)
 class EventRowDTO:
-    """An event as the Events pane and the timeline show it (see ``EventService.rows``).
+    """An event as the Events pane and the timeline show it (see ``services.lists.read_events``).
 
     Its title, date and place's name; no links, tags or description.
     """

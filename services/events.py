@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import builtins
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, delete, func, or_, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session, joinedload, load_only, raiseload
 
-from models.dates import PartialDate, Precision
+from models.dates import PartialDate
 from models.entities import (
     Case,
     Confidentiality,
@@ -23,9 +21,10 @@ from models.entities import (
     event_quotes,
     event_sources,
 )
-from services.base import ID_CHUNK, Service, check_version, get_or_raise
-from services.dto import EventDTO, EventLinkDTO, EventRowDTO, Page, TimelineDTO
+from services.base import Service, check_version, get_or_raise
+from services.dto import EventDTO, EventLinkDTO, Page, TimelineDTO
 from services.errors import ValidationError
+from services.lists import EVENT_ORDER, ID_CHUNK, event_filters, event_row, event_rows
 
 EDITABLE_FIELDS = frozenset({"title", "date", "place_id", "description"})
 
@@ -61,43 +60,6 @@ def _link_ids(s: Session, event_ids: Sequence[int]) -> dict[str, dict[int, list[
             for event_id, other_id in rows:
                 found[kind].setdefault(event_id, []).append(other_id)
     return found
-
-
-def _row_columns(events: Any) -> Any:
-    """``events`` (a select of Event) narrowed to what :func:`_row` takes."""
-    return events.with_only_columns(
-        Event.id, Event.title, Event.date_start, Event.date_end, Event.date_precision, Place.name
-    ).outerjoin(Place, Place.id == Event.place_id)
-
-
-def _row(
-    ident: int,
-    title: str,
-    start: dt.date | None,
-    end: dt.date | None,
-    precision: Precision | None,
-    place_name: str | None,
-) -> EventRowDTO:
-    date = (
-        None if start is None or precision is None else PartialDate(start, end or start, precision)
-    )
-    return EventRowDTO(ident, title, date, place_name)
-
-
-def _linked(table: Table, column: str, ident: int, quote_column: Any) -> Any:
-    """Events linked to ``ident`` through ``table``, or through a quote of theirs.
-
-    A person's events include those of the quotes they said; a source's, those of its quotes
-    (``quote_column`` is the quote's column that holds ``ident``).
-    """
-    return or_(
-        Event.id.in_(select(table.c.event_id).where(table.c[column] == ident)),
-        Event.id.in_(
-            select(event_quotes.c.event_id)
-            .join(Quote, Quote.id == event_quotes.c.quote_id)
-            .where(quote_column == ident)
-        ),
-    )
 
 
 def _set_date(e: Event, date: PartialDate | None) -> None:
@@ -221,29 +183,6 @@ class EventService(Service):
             ]
             return found
 
-    def _filtered(
-        self,
-        case_id: int,
-        person_id: int | None,
-        source_id: int | None,
-        quote_id: int | None,
-        place_id: int | None,
-    ) -> Any:
-        q = select(Event).where(Event.case_id == case_id)
-        if person_id is not None:
-            q = q.where(_linked(event_people, "person_id", person_id, Quote.speaker_id))
-        if source_id is not None:
-            q = q.where(_linked(event_sources, "source_id", source_id, Quote.source_id))
-        if quote_id is not None:
-            q = q.where(
-                Event.id.in_(
-                    select(event_quotes.c.event_id).where(event_quotes.c.quote_id == quote_id)
-                )
-            )
-        if place_id is not None:
-            q = q.where(Event.place_id == place_id)
-        return q
-
     def list(
         self,
         case_id: int,
@@ -259,8 +198,9 @@ class EventService(Service):
         with self._read() as s:
             get_or_raise(s, Case, case_id)
             q = (
-                self._filtered(case_id, person_id, source_id, quote_id, place_id)
-                .order_by(Event.date_start.is_(None), Event.date_start, Event.id)
+                select(Event)
+                .where(*event_filters(case_id, person_id, source_id, quote_id, place_id))
+                .order_by(*EVENT_ORDER)
                 .offset(offset)
                 .limit(limit)
                 .options(*_LIST_LOADING)
@@ -271,32 +211,6 @@ class EventService(Service):
                 EventDTO.of(e, {kind: ids.get(e.id, ()) for kind, ids in links.items()})
                 for e in events
             ]
-
-    def rows(
-        self,
-        case_id: int,
-        *,
-        person_id: int | None = None,
-        source_id: int | None = None,
-        quote_id: int | None = None,
-        place_id: int | None = None,
-        offset: int = 0,
-        limit: int | None = None,
-    ) -> builtins.list[EventRowDTO]:
-        """The events of :meth:`list` (same filters and order) as the Events pane shows them.
-
-        One statement of each event's title, date and place's name, where a list reads the
-        events, then their tags and links in four more.
-        """
-        with self._read() as s:
-            get_or_raise(s, Case, case_id)
-            q = (
-                _row_columns(self._filtered(case_id, person_id, source_id, quote_id, place_id))
-                .order_by(Event.date_start.is_(None), Event.date_start, Event.id)
-                .offset(offset)
-                .limit(limit)
-            )
-            return [_row(*r) for r in s.execute(q)]
 
     def timeline(
         self,
@@ -317,21 +231,23 @@ class EventService(Service):
         """
         with self._read() as s:
             get_or_raise(s, Case, case_id)
-            dated = self._filtered(case_id, person_id, source_id, quote_id, place_id).where(
-                Event.date_start.is_not(None), Event.date_precision.is_not(None)
-            )
+            dated = [
+                *event_filters(case_id, person_id, source_id, quote_id, place_id),
+                Event.date_start.is_not(None),
+                Event.date_precision.is_not(None),
+            ]
             rows = list(
                 s.execute(
-                    _row_columns(dated)
+                    event_rows(dated)
                     .order_by(Event.date_start.desc(), Event.id.desc())
                     .limit(limit)
                 )
             )
             total = len(rows)
             if limit is not None and total == limit:
-                ids = dated.with_only_columns(Event.id).subquery()
+                ids = select(Event.id).where(*dated).subquery()
                 total = s.scalar(select(func.count()).select_from(ids)) or 0
-        return TimelineDTO(tuple(_row(*r) for r in reversed(rows)), total)
+        return TimelineDTO(tuple(event_row(*r) for r in reversed(rows)), total)
 
     def count(self, case_id: int, *, place_id: int | None = None) -> int:
         """Number of events in a case, or at one of its places."""

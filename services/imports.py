@@ -21,13 +21,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, CursorResult, Engine, Table, and_, bindparam, insert, select
+from sqlalchemy import Connection, CursorResult, Engine, and_, bindparam, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.entities import Case, Confidentiality, Source, SourceFile, SourceKind, utcnow
+from models import schema
+from models.entities import Case, Confidentiality, SourceKind, utcnow
 from services.base import Service, get_or_raise
 from services.dto import SourceDTO
 from services.errors import (
@@ -500,9 +501,9 @@ class _ReadAhead:
         self.bytes -= len(item.data)
 
 
-_FILES = cast(Table, SourceFile.__table__)
-_SOURCES = cast(Table, Source.__table__)
-_CASES = cast(Table, Case.__table__)
+_FILES = schema.source_files
+_SOURCES = schema.sources
+_CASES = schema.cases
 # Sources holding a stored file, found through the (case_id, file_id) index: "case_id IN
 # (every case)" is always true (a source belongs to a case) but lets SQLite use that index
 # instead of scanning every source for each file already stored.

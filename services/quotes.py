@@ -7,12 +7,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
-from sqlalchemy.orm import Session, joinedload, load_only, raiseload
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from models.dates import PartialDate
 from models.entities import (
-    Case,
     Event,
     Person,
     Quote,
@@ -24,6 +23,7 @@ from models.entities import (
 from services.base import Service, check_list, check_version, get_or_raise
 from services.dto import Page, QuoteDTO
 from services.errors import ValidationError
+from services.lists import QUOTE_ORDER, quote_filters, read_quotes
 
 EDITABLE_FIELDS = frozenset(
     {
@@ -65,18 +65,6 @@ def check_span(text: str, start: int, end: int, expected: str | None) -> str:
 
 def _clip(s: str, n: int = 60) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
-
-
-# A list row needs its source's title and confidentiality and its speaker's name and
-# confidentiality, not their texts, tags, aliases and affiliations (five more queries a page).
-_LIST_LOADING = (
-    joinedload(Quote.source).options(
-        load_only(Source.title, Source.confidentiality, raiseload=True), raiseload("*")
-    ),
-    joinedload(Quote.speaker).options(
-        load_only(Person.name, Person.confidential, raiseload=True), raiseload("*")
-    ),
-)
 
 
 class QuoteService(Service):
@@ -163,38 +151,6 @@ class QuoteService(Service):
         with self._read() as s:
             return QuoteDTO.of(get_or_raise(s, Quote, quote_id))
 
-    def _query(
-        self,
-        case_id: int | None,
-        speaker_id: int | None,
-        source_id: int | None,
-        event_id: int | None,
-        status: QuoteStatus | None,
-        ids: Sequence[int] | None,
-    ) -> Select[Any]:
-        q = select(Quote)
-        if case_id is not None:
-            # For an event's few quotes, or given ids, the case's index would have SQLite walk
-            # every quote of the case in list order, checking each (0.2 s at 1,000,000); with
-            # "+ 0" it reads the few rows by id and sorts them.
-            few = event_id is not None or ids is not None
-            q = q.where((Quote.case_id + 0 if few else Quote.case_id) == case_id)
-        if speaker_id is not None:
-            q = q.where(Quote.speaker_id == speaker_id)
-        if source_id is not None:
-            q = q.where(Quote.source_id == source_id)
-        if status is not None:
-            q = q.where(Quote.status == status)
-        if event_id is not None:
-            q = q.where(
-                Quote.id.in_(
-                    select(event_quotes.c.quote_id).where(event_quotes.c.event_id == event_id)
-                )
-            )
-        if ids is not None:
-            q = q.where(Quote.id.in_(list(ids)))
-        return q
-
     def list(
         self,
         case_id: int | None = None,
@@ -209,16 +165,17 @@ class QuoteService(Service):
     ) -> builtins.list[QuoteDTO]:
         """Quotes in source order (source, then position), optionally filtered."""
         with self._read() as s:
-            if case_id is not None:
-                get_or_raise(s, Case, case_id)
-            q = (
-                self._query(case_id, speaker_id, source_id, event_id, status, ids)
-                .order_by(Quote.source_id, Quote.start_offset, Quote.id)
-                .offset(offset)
-                .limit(limit)
-                .options(*_LIST_LOADING)
+            return read_quotes(
+                s,
+                case_id,
+                speaker_id=speaker_id,
+                source_id=source_id,
+                event_id=event_id,
+                status=status,
+                ids=ids,
+                offset=offset,
+                limit=limit,
             )
-            return [QuoteDTO.of(r) for r in s.scalars(q).unique()]
 
     def count(
         self,
@@ -231,21 +188,26 @@ class QuoteService(Service):
     ) -> int:
         """How many quotes match the same filters as :meth:`list`."""
         with self._read() as s:
-            sub = self._query(case_id, speaker_id, source_id, event_id, status, None).subquery()
+            sub = (
+                select(Quote.id)
+                .where(*quote_filters(case_id, speaker_id, source_id, event_id, status))
+                .subquery()
+            )
             return s.scalar(select(func.count()).select_from(sub)) or 0
 
     def ids(self, case_id: int, **filters: Any) -> builtins.list[int]:
         """Ids of matching quotes in list order (cheap: for lazily fetched views)."""
         with self._read() as s:
-            q = self._query(
-                case_id,
-                filters.get("speaker_id"),
-                filters.get("source_id"),
-                filters.get("event_id"),
-                filters.get("status"),
-                None,
-            ).with_only_columns(Quote.id)
-            return list(s.scalars(q.order_by(Quote.source_id, Quote.start_offset, Quote.id)))
+            q = select(Quote.id).where(
+                *quote_filters(
+                    case_id,
+                    filters.get("speaker_id"),
+                    filters.get("source_id"),
+                    filters.get("event_id"),
+                    filters.get("status"),
+                )
+            )
+            return list(s.scalars(q.order_by(*QUOTE_ORDER)))
 
     def page(self, case_id: int, offset: int, limit: int, **filters: Any) -> Page:
         """A window of the case's quotes and the total count."""

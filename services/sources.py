@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import datetime as dt
 import enum
 import hashlib
@@ -10,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, union, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, defer, joinedload
 
 from models.entities import (
@@ -22,20 +21,13 @@ from models.entities import (
     Source,
     SourceFile,
     SourceKind,
-    event_people,
-    event_sources,
     source_people,
 )
 from services.base import Service, check_version, get_or_raise
-from services.dto import Page, SourceDTO, SourceRowDTO
+from services.dto import Page, SourceDTO
 from services.errors import DuplicateError, InUseError, NotFoundError, ValidationError
+from services.lists import SOURCE_ORDER, source_filters
 from services.textnorm import normalise_text
-
-_CONFIDENTIAL = Confidentiality.CONFIDENTIAL
-
-# A person quoted this often or more: their sources are found by walking the case's in order
-# (see SourceService._of_person).
-MANY_QUOTES = 1000
 
 # Metadata fields a caller may change with update(); text and file are not among them.
 EDITABLE_FIELDS = frozenset(
@@ -266,48 +258,6 @@ class SourceService(Service):
                 return None
             return row[0], row[1], row[2]
 
-    def _filtered(
-        self, s: Session, case_id: int, person_id: int | None, event_id: int | None
-    ) -> Any:
-        q = select(Source).where(Source.case_id == case_id)
-        if person_id is not None:
-            q = q.where(self._of_person(s, case_id, person_id))
-        if event_id is not None:
-            q = q.where(
-                Source.id.in_(
-                    select(event_sources.c.source_id).where(event_sources.c.event_id == event_id)
-                )
-            )
-        return q
-
-    def _of_person(self, s: Session, case_id: int, person_id: int) -> Any:
-        """Sources a person is quoted in, mentioned by, or linked to through their events.
-
-        With the case, the (case, speaker, source, ...) index answers the quotes from itself. A
-        person quoted a few times: the ids of their sources, then those sources (8 ms on the big
-        case; a walk of its 100,000 sources in order, probing three id lists, took 50 ms). A
-        person quoted often: the case's sources in order, each probed in that index, stopping
-        at the page's end (17 ms for 83,768 quotes, where their id lists took 45-60 ms). A
-        first read of at most MANY_QUOTES index entries tells which.
-        """
-        quoted = select(Quote.source_id).where(
-            Quote.case_id == case_id, Quote.speaker_id == person_id
-        )
-        mentioned = select(source_people.c.source_id).where(source_people.c.person_id == person_id)
-        linked = (
-            select(event_sources.c.source_id)
-            .join(event_people, event_people.c.event_id == event_sources.c.event_id)
-            .where(event_people.c.person_id == person_id)
-        )
-        many = s.scalar(select(func.count()).select_from(quoted.limit(MANY_QUOTES).subquery()))
-        if (many or 0) < MANY_QUOTES:
-            return Source.id.in_(union(quoted, mentioned, linked))
-        return or_(
-            exists(quoted.where(Quote.source_id == Source.id)),
-            Source.id.in_(mentioned),
-            Source.id.in_(linked),
-        )
-
     def list(
         self,
         case_id: int,
@@ -321,53 +271,14 @@ class SourceService(Service):
         with self._read() as s:
             get_or_raise(s, Case, case_id)
             q = (
-                self._filtered(s, case_id, person_id, event_id)
-                .add_columns(func.length(Source.text))
+                select(Source, func.length(Source.text))
+                .where(*source_filters(s, case_id, person_id, event_id))
                 .options(defer(Source.text), joinedload(Source.file))
-                .order_by(Source.id)
+                .order_by(*SOURCE_ORDER)
                 .offset(offset)
                 .limit(limit)
             )
             return [SourceDTO.of(r, n or 0) for r, n in s.execute(q).unique()]
-
-    def rows(
-        self,
-        case_id: int,
-        *,
-        person_id: int | None = None,
-        event_id: int | None = None,
-        offset: int = 0,
-        limit: int | None = None,
-    ) -> builtins.list[SourceRowDTO]:
-        """The sources of :meth:`list` (same filters and order) as the Sources pane shows them.
-
-        One statement of titles, kinds, publishers, dates and grades, where a list also reads
-        each source's file and the length of its text, and its tags in a second statement.
-        """
-        with self._read() as s:
-            get_or_raise(s, Case, case_id)
-            q = (
-                self._filtered(s, case_id, person_id, event_id)
-                .with_only_columns(
-                    Source.id,
-                    Source.kind,
-                    Source.title,
-                    Source.publisher,
-                    Source.published_on,
-                    Source.reliability,
-                    Source.credibility,
-                    Source.confidentiality,
-                )
-                .order_by(Source.id)
-                .offset(offset)
-                .limit(limit)
-            )
-            return [
-                SourceRowDTO(
-                    i, SourceKind(k), title, publisher, published, r, c, conf is _CONFIDENTIAL
-                )
-                for i, k, title, publisher, published, r, c, conf in s.execute(q)
-            ]
 
     def count(self, case_id: int) -> int:
         """Number of sources in a case."""

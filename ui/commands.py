@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from models.entities import SourceKind
+from models.schema import SourceKind
 from services.container import Services
 from services.errors import ConflictError, DomainError
 

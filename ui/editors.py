@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from models.dates import PartialDate
-from models.entities import (
+from models.schema import (
     INFORMATION_CREDIBILITY,
     SOURCE_RELIABILITY,
     Confidentiality,

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from services.container import Services
+from services.container import Services, later_steps
 from services.errors import DomainError
 from ui import commands as cmd
 from ui.cards import CardView, noun
@@ -137,7 +137,11 @@ class MainWindow(QMainWindow):
         """
         super().__init__()
         # Work waiting for the first paint (None once painted, or when nothing is deferred).
-        self._after_paint: list[Callable[[], Any]] | None = [] if defer_background else None
+        # After the first paint: the ORM and the services' modules first (the first pages
+        # were read without them), then the background reads; one per turn of the event loop.
+        self._after_paint: list[Callable[[], Any]] | None = (
+            list(later_steps()) if defer_background else None
+        )
         if defer_background:  # a window that is never painted (minimised) starts it anyway
             QTimer.singleShot(AFTER_PAINT_LIMIT, self._start_after_paint)
         self.svc = services
@@ -271,7 +275,9 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.card_dock, self.editor_dock)
         self.card_dock.raise_()
         self.splitDockWidget(self.docks["source"], self.docks["person"], Qt.Orientation.Vertical)
-        self.saved_searches = SavedSearchesPane(self.svc, lambda: self.search_edit.text())
+        self.saved_searches = SavedSearchesPane(
+            self.svc, lambda: self.search_edit.text(), run_later=self.run_after_first_paint
+        )
         self.saved_searches.run_requested.connect(self.run_saved_search)
         self.saved_searches.failed.connect(self.show_error)
         self.saved_searches.noticed.connect(self.show_notice)
@@ -505,9 +511,10 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(0, lambda: self._run_pending(pending))
 
     def _run_pending(self, pending: list[Callable[[], Any]]) -> None:
-        if not self._closing:
-            for fn in pending:
-                fn()
+        # One at a time, so that input waiting in between is served.
+        if not self._closing and pending:
+            pending.pop(0)()
+            QTimer.singleShot(0, lambda: self._run_pending(pending))
 
     # --- Messages
 
@@ -543,7 +550,7 @@ class MainWindow(QMainWindow):
         """Fill the case switcher."""
         self.case_combo.blockSignals(True)
         self.case_combo.clear()
-        for c in self.svc.cases.list():
+        for c in self.svc.lists.cases():
             self.case_combo.addItem(c.title, c.id)
         self.case_combo.blockSignals(False)
 
@@ -613,12 +620,12 @@ class MainWindow(QMainWindow):
         assert case_id is not None
         svc = self.svc
         if kind == "quote":
-            return lambda o, n: svc.quotes.list(case_id, offset=o, limit=n, **filters)
+            return lambda o, n: svc.lists.quotes(case_id, offset=o, limit=n, **filters)
         if kind == "person":
-            return lambda o, n: svc.people.rows(case_id, offset=o, limit=n, **filters)
+            return lambda o, n: svc.lists.people(case_id, offset=o, limit=n, **filters)
         if kind == "source":
-            return lambda o, n: svc.sources.rows(case_id, offset=o, limit=n, **filters)
-        return lambda o, n: svc.events.rows(case_id, offset=o, limit=n, **filters)
+            return lambda o, n: svc.lists.sources(case_id, offset=o, limit=n, **filters)
+        return lambda o, n: svc.lists.events(case_id, offset=o, limit=n, **filters)
 
     def _apply_filters(self, filters: dict[str, dict[str, Any] | None]) -> None:
         """Point each pane at its filtered list.
@@ -706,7 +713,7 @@ class MainWindow(QMainWindow):
             self._draw_timeline({})
             if event.place_id is not None:
                 place = svc.places.get(event.place_id)
-                there = svc.events.rows(event.case_id, place_id=place.id, limit=CARD_EVENTS)
+                there = svc.lists.events(event.case_id, place_id=place.id, limit=CARD_EVENTS)
                 total = len(there)
                 if total == CARD_EVENTS:
                     total = svc.events.count(event.case_id, place_id=place.id)
@@ -770,7 +777,7 @@ class MainWindow(QMainWindow):
         """Show a source in the reader, its quotes highlighted (``quote_id`` in focus)."""
         source = self.svc.sources.get(source_id)
         text = self.svc.sources.get_text(source_id)
-        quotes = self.svc.quotes.list(source_id=source_id)
+        quotes = self.svc.lists.quotes(source_id=source_id)
         self.reader.show_source(source, text, quotes)
         self.reader.highlight(quote_id)
 
@@ -901,7 +908,7 @@ class MainWindow(QMainWindow):
             if not page:
                 return []
             order = {qid: i for i, qid in enumerate(page)}
-            return sorted(svc.quotes.list(case_id, ids=page), key=lambda q: order[q.id])
+            return sorted(svc.lists.quotes(case_id, ids=page), key=lambda q: order[q.id])
 
         wanted = source_ids
         read = {s.id: s for s in sources_read}
@@ -1002,7 +1009,7 @@ class MainWindow(QMainWindow):
     def _name_list(self) -> list[str]:
         if self.case_id is None:
             return []
-        return spoken_names(self.svc.people.rows(self.case_id, limit=NAME_LIMIT))
+        return spoken_names(self.svc.lists.people(self.case_id, limit=NAME_LIMIT))
 
     def _refresh_completions(self) -> None:
         """Reload the names, tags and places the editor offers (on a worker: big cases)."""
@@ -1011,7 +1018,7 @@ class MainWindow(QMainWindow):
         case_id, svc = self.case_id, self.svc
 
         def load() -> tuple[list[str], list[tuple[int, str]], list[str], list[tuple[int, str]]]:
-            people = svc.people.rows(case_id, limit=NAME_LIMIT)
+            people = svc.lists.people(case_id, limit=NAME_LIMIT)
             names = spoken_names(people)
             organisations = [(p.id, p.name) for p in people if p.kind.value == "organisation"]
             tags = [n for n, _ in svc.tags.list(case_id)]

@@ -20,7 +20,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from models.entities import QuoteStatus, SourceKind
+from models.schema import QuoteStatus, SourceKind
 from services.errors import ValidationError
 from services.textnorm import fold
 

@@ -55,6 +55,7 @@ from models.entities import (
 )
 from services.base import Service, get_or_raise
 from services.errors import DuplicateError, ValidationError
+from services.lists import read_saved_searches
 from services.search.compile import Compiled, Compiler, Kind, compiler_for
 from services.search.dto import (
     BatchLine,
@@ -407,12 +408,7 @@ class SearchService(Service):
     def list_saved(self, case_id: int | None = None) -> list[SavedSearchDTO]:
         """Saved searches of a case and those for every case, by name."""
         with self._read() as s:
-            stmt = sa.select(SavedSearch).order_by(SavedSearch.name, SavedSearch.id)
-            if case_id is not None:
-                stmt = stmt.where(
-                    sa.or_(SavedSearch.case_id == case_id, SavedSearch.case_id.is_(None))
-                )
-            return [_saved_dto(r) for r in s.scalars(stmt)]
+            return read_saved_searches(s, case_id)
 
     def get_saved(self, saved_id: int) -> SavedSearchDTO:
         """One saved search."""

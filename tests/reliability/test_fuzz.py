@@ -29,7 +29,7 @@ from services.container import Services
 from services.errors import DomainError
 from services.importers import EXTENSIONS
 from services.imports import ImportService, reader_for
-from services.search import SearchService
+from services.search.service import SearchService
 from tests.reliability.helpers import populate_case, store_counts
 
 HANG_SECONDS = 10  # one input may take at most this long

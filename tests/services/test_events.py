@@ -232,7 +232,7 @@ def test_the_events_pane_reads_its_rows_in_one_statement(
         )
     for filters in ({}, {"person_id": world["ali"]}, {"quote_id": world["quote"]}):
         with select_statements(services) as seen:
-            rows = services.events.rows(case, **filters)
+            rows = services.lists.events(case, **filters)
         assert len(seen) == 2  # the case, then the rows with their places
         listed = services.events.list(case, **filters)
         assert [(r.id, r.title, r.date, r.place_name) for r in rows] == [
@@ -240,7 +240,7 @@ def test_the_events_pane_reads_its_rows_in_one_statement(
         ]
     every = services.events.list(case)
     assert [e.date is None for e in every] == [False] * 4 + [True] * 2
-    page = services.events.rows(case, offset=2, limit=3)
+    page = services.lists.events(case, offset=2, limit=3)
     assert [r.id for r in page] == [e.id for e in every[2:5]]
 
 

@@ -210,15 +210,15 @@ def test_rows_are_what_the_list_holds_in_two_statements(
 
     for filters in ({}, {"kind": "organisation"}, {"source_id": source.id}, {"event_id": event.id}):
         with select_statements(services) as seen:
-            rows = services.people.rows(case, **filters)
+            rows = services.lists.people(case, **filters)
         assert len(seen) == 3  # the case, its people, their aliases
         assert not any("affiliations" in sql or "tags" in sql for sql, _ in seen)
         assert [row(r) for r in rows] == [row(p) for p in services.people.list(case, **filters)]
-    rows = services.people.rows(case)
+    rows = services.lists.people(case)
     assert any(r.aliases for r in rows)  # the demo's Arabic alias among them
     assert next(r for r in rows if r.id == someone.id).public_label == "a local official"
-    assert [r.id for r in services.people.rows(case, offset=2, limit=3)] == [
+    assert [r.id for r in services.lists.people(case, offset=2, limit=3)] == [
         r.id for r in rows[2:5]
     ]
-    monkeypatch.setattr("services.people.ID_CHUNK", 2)  # aliases read two people at a time
-    assert services.people.rows(case) == rows
+    monkeypatch.setattr("services.lists.ID_CHUNK", 2)  # aliases read two people at a time
+    assert services.lists.people(case) == rows

@@ -74,7 +74,7 @@ def test_a_persons_sources_come_from_the_case_speaker_index_alone(
     """Quoted rarely: their sources' ids from the index, then those sources by id. Quoted
     often (MANY_QUOTES lowered here): the case's sources in order, each probed in the index."""
     if often:
-        monkeypatch.setattr("services.sources.MANY_QUOTES", 2)
+        monkeypatch.setattr("services.lists.MANY_QUOTES", 2)
     svc = sqlite_services
     w = _case(svc)
     probe, plan = _plans(

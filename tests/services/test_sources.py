@@ -239,14 +239,14 @@ def test_the_sources_pane_reads_its_rows_in_one_statement(services: Services) ->
 
     for filters, reads in (({}, 2), ({"event_id": ev.id}, 2), ({"person_id": ali.id}, 3)):
         with select_statements(services) as seen:
-            rows = services.sources.rows(case, **filters)
+            rows = services.lists.sources(case, **filters)
         assert len(seen) == reads  # the case, (how often the person is quoted,) the rows
         assert not any("source_files" in sql or "tags" in sql for sql, _ in seen)
         assert [row(r) for r in rows] == [row(x) for x in services.sources.list(case, **filters)]
-    rows = services.sources.rows(case)
+    rows = services.lists.sources(case)
     assert [r.grade for r in rows] == ["B2", "", "", "B2", "", "", "B2"]
     assert [r.confidential for r in rows] == [i == 4 for i in range(7)]
-    assert [r.id for r in services.sources.rows(case, offset=2, limit=3)] == [
+    assert [r.id for r in services.lists.sources(case, offset=2, limit=3)] == [
         x.id for x in src[2:5]
     ]
 
@@ -257,7 +257,7 @@ def test_a_persons_sources_are_those_quoting_mentioning_or_linked_to_them(
 ) -> None:
     """The same sources, in the same order and pages, whether the person is quoted rarely
     (their sources' ids first) or often (the case's sources walked, MANY_QUOTES lowered)."""
-    monkeypatch.setattr("services.sources.MANY_QUOTES", many)
+    monkeypatch.setattr("services.lists.MANY_QUOTES", many)
     case = _case(services)
     src = [services.sources.add(case, title=f"S{i}", text=f"Words number {i}.") for i in range(9)]
     ali, other = services.people.create(case, "Ali"), services.people.create(case, "Other")

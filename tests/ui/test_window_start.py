@@ -183,3 +183,86 @@ def test_a_collector_the_caller_turned_off_stays_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+FIRST_PAINT = """
+import json, sys
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
+from PySide6.QtTest import QTest
+from ui.app import open_window, setup_application
+
+ORM = ("sqlalchemy.orm", "models.entities", "services.quotes", "services.people")
+app = setup_application()
+report = {}
+
+
+def loaded():
+    return sorted(m for m in ORM if m in sys.modules)
+
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and "at_paint" not in report:
+            report["at_paint"] = loaded()
+            report["rows"] = {n: p.proxy.rowCount() for n, p in window.panes.items()}
+            QTimer.singleShot(0, click_a_person)  # before the window's own after-paint work
+        return False
+
+
+def click_a_person():
+    report["before_click"] = loaded()
+    pane = window.people
+    row = next(r for r in range(pane.proxy.rowCount()) if pane.id_at(r) == int(sys.argv[3]))
+    rect = pane.view.visualRect(pane.proxy.index(row, 0))
+    QTest.mouseClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    quotes = window.quotes.model
+    while quotes.canFetchMore():
+        quotes.fetchMore()
+    report["speakers"] = sorted({q.speaker_id for q in quotes.loaded()})
+    report["card"] = window.card.label.text()
+
+
+def done():
+    report["after"] = loaded()
+    entities = sys.modules["models.entities"]
+    report["configured"] = entities.Quote.__mapper__.configured
+    window.close()
+    app.quit()
+
+
+window = open_window(sys.argv[1], sys.argv[2])
+painter = FirstPaint()
+window.installEventFilter(painter)
+window.run_after_first_paint(done)
+app.exec()
+print(json.dumps(report))
+window.svc.close()
+"""
+
+
+def test_the_window_paints_its_panes_before_the_orm_is_imported_and_works_at_once(
+    tmp_path: Path,
+) -> None:
+    """The first pages are read with Core (services.lists): the ORM, the mapped classes and the
+    services of edits are imported after the first paint, one per turn of the event loop. A
+    person clicked before then is shown as at any other time (what it needs is imported on
+    demand), and once the window has settled the mappers are configured."""
+    db = _demo_store(tmp_path)
+    svc = Services.open(str(db), auto_backup=False)
+    case = svc.lists.cases()[0]
+    person = svc.people.find(case.id, "Siyamend Ali")
+    assert person is not None
+    theirs = {q.speaker_id for q in svc.quotes.list(case.id, speaker_id=person.id)}
+    svc.close()
+    got = _run_child(FIRST_PAINT, str(db), str(tmp_path / "s.ini"), str(person.id))
+    assert got["at_paint"] == [] and got["before_click"] == []
+    assert all(n > 0 for n in got["rows"].values()), got["rows"]
+    assert got["speakers"] == sorted(theirs) == [person.id]
+    assert "Siyamend Ali" in got["card"]
+    assert got["after"] == [
+        "models.entities",
+        "services.people",
+        "services.quotes",
+        "sqlalchemy.orm",
+    ]
+    assert got["configured"] is True

@@ -255,10 +255,14 @@ class SavedSearchesPane(QWidget):
         services: Services,
         current_query: Callable[[], str] | None = None,
         parent: QWidget | None = None,
+        run_later: Callable[[Callable[[], Any]], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("savedSearchesPane")
         self.svc = services
+        # Runs the hit counts (the search service and the ORM it imports) once the window has
+        # painted; the list itself is read at once, with Core.
+        self.run_later: Callable[[Callable[[], Any]], None] = run_later or (lambda fn: fn())
         self.case_id: int | None = None
         self.current_query: Callable[[], str] = current_query or (lambda: "")
         self._count_seq = 0
@@ -322,7 +326,7 @@ class SavedSearchesPane(QWidget):
         for act in (self.act_run, self.act_rename, self.act_delete):
             act.setEnabled(chosen)
         self.empty_label.setVisible(not self.model.rows)
-        self.save_button.setEnabled(self._search() is not None and self.case_id is not None)
+        self.save_button.setEnabled(self.case_id is not None)
 
     def _search(self) -> Any:
         return getattr(self.svc, "search", None)
@@ -337,14 +341,13 @@ class SavedSearchesPane(QWidget):
 
     def reload(self, select_id: int | None = None) -> None:
         """List the case's saved searches again and recount their hits on a worker."""
-        search = self._search()
         case_id = self.case_id
         keep = select_id if select_id is not None else self.selected_id()
-        if search is None or case_id is None:
+        if case_id is None:
             self.model.set_rows([])
             return
         try:
-            rows = search.list_saved(case_id)
+            rows = self.svc.lists.saved_searches(case_id)
         except DomainError as exc:
             self.failed.emit(f"The saved searches could not be listed: {exc.message}")
             return
@@ -359,7 +362,12 @@ class SavedSearchesPane(QWidget):
             if seq == self._count_seq and case_id == self.case_id:
                 self.model.set_hits(hits)
 
-        run_task(lambda: count_hits(search, case_id, rows), counted, lambda exc: None)
+        def count() -> None:
+            search = self.svc.search
+            run_task(lambda: count_hits(search, case_id, rows), counted, lambda exc: None)
+
+        if rows:
+            self.run_later(count)
 
     def recount(self) -> None:
         """Count the hits again after the case changed (now if in view, else when shown)."""
