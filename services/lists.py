@@ -11,9 +11,8 @@ order the same way (``select(Event).where(*event_filters(...))``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Engine, exists, func, or_, select, union
 
@@ -41,6 +40,9 @@ from models.schema import (
 from services.dto import CaseDTO, EventRowDTO, PersonRowDTO, QuoteDTO, SourceRowDTO
 from services.errors import NotFoundError
 from services.search.dto import SavedSearchDTO
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Ids per IN list where a read may name thousands of rows (every event of a case in a brief,
 # 20,000 people for the completers): SQLite takes at most 32,766 values in one statement
@@ -554,8 +556,23 @@ def read_saved_searches(conn: Reader, case_id: int | None = None) -> list[SavedS
     return [SavedSearchDTO(*r) for r in conn.execute(q)]
 
 
+def _on_a_connection(
+    read: Callable[Concatenate[Reader, P], R],
+) -> Callable[Concatenate[ListService, P], R]:
+    """A method of :class:`ListService` that runs ``read`` on a connection of its own."""
+
+    def method(self: ListService, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.engine.connect() as conn:
+            return read(conn, *args, **kwargs)
+
+    method.__doc__ = read.__doc__
+    return method
+
+
 class ListService:
     """The panes' lists, each read on a connection of its own (no ORM session).
+
+    Its methods are the ``read_*`` functions above, without their first argument.
 
     Attributes:
         engine: The store's engine.
@@ -564,37 +581,9 @@ class ListService:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @contextmanager
-    def _read(self) -> Iterator[Any]:
-        with self.engine.connect() as conn:
-            yield conn
-
-    def cases(self) -> list[CaseDTO]:
-        """Every case, most recently updated first."""
-        with self._read() as conn:
-            return read_cases(conn)
-
-    def sources(self, case_id: int, **filters: Any) -> list[SourceRowDTO]:
-        """See :func:`read_sources`."""
-        with self._read() as conn:
-            return read_sources(conn, case_id, **filters)
-
-    def quotes(self, case_id: int | None = None, **filters: Any) -> list[QuoteDTO]:
-        """See :func:`read_quotes`."""
-        with self._read() as conn:
-            return read_quotes(conn, case_id, **filters)
-
-    def people(self, case_id: int, **filters: Any) -> list[PersonRowDTO]:
-        """See :func:`read_people`."""
-        with self._read() as conn:
-            return read_people(conn, case_id, **filters)
-
-    def events(self, case_id: int, **filters: Any) -> list[EventRowDTO]:
-        """See :func:`read_events`."""
-        with self._read() as conn:
-            return read_events(conn, case_id, **filters)
-
-    def saved_searches(self, case_id: int | None = None) -> list[SavedSearchDTO]:
-        """See :func:`read_saved_searches`."""
-        with self._read() as conn:
-            return read_saved_searches(conn, case_id)
+    cases = _on_a_connection(read_cases)
+    sources = _on_a_connection(read_sources)
+    quotes = _on_a_connection(read_quotes)
+    people = _on_a_connection(read_people)
+    events = _on_a_connection(read_events)
+    saved_searches = _on_a_connection(read_saved_searches)
