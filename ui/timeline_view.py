@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QFont, QPainter, QPen, QTransform, QWheelEvent
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
@@ -195,7 +195,10 @@ class TimelineView(QGraphicsView):
         self._drawn.update(used)
         self._span = (origin, last)
         self._lay_out()
-        # Open on the latest events, where a story usually is, not on the earliest day.
+        # Open on the latest events, where a story usually is, not on the earliest day. The
+        # scroll bars the new scene needs are shown first (Qt does it in a queued call): a
+        # vertical bar appearing afterwards narrowed the view and cut the latest label.
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
         assert opening is not None
         self._open_on(opening)
 

@@ -250,9 +250,10 @@ def test_the_timeline_opens_where_most_events_around_the_latest_show(qtbot: Any)
     days = [event(30 + i, f"Day {i}", f"2021-03-0{i + 1}") for i in range(1, 6)]
     view = TimelineView()
     qtbot.addWidget(view)
-    view.resize(420, 220)
+    view.resize(420, 240)
     view.show()
     view.set_events([*early, latest, *days])
+    qtbot.wait(20)  # as on screen: what Qt queued (the scroll bars) has happened
     bar = view.verticalScrollBar()
     mark = view.items_by_event[latest.id]
     opened, shown = bar.value(), view.marks_shown()
@@ -297,6 +298,40 @@ def test_the_timeline_opens_with_the_latest_label_whole_and_the_lanes_at_the_top
     assert AXIS_HEIGHT < bar.top() < AXIS_HEIGHT + 40
 
 
+def test_the_latest_label_stays_whole_when_the_timeline_needs_a_vertical_scroll_bar(
+    qtbot: Any,
+) -> None:
+    """Forty events on one day fill more lanes than a short view holds: the vertical scroll
+    bar it needs is there before the view opens on the latest label (it used to appear just
+    after, narrowing the view and cutting the label's end)."""
+    from PySide6.QtWidgets import QGraphicsSimpleTextItem
+
+    from services.dto import EventRowDTO
+    from ui.timeline_view import TimelineView
+
+    events = [
+        EventRowDTO(i, f"Shelling reported in district {i}", PartialDate.parse("2022-03-01"), None)
+        for i in range(40)
+    ]
+    latest = EventRowDTO(
+        99, "Ceasefire announced after talks", PartialDate.parse("2022-03-20"), None
+    )
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.resize(600, 300)
+    view.show()
+    view.set_events([*events, latest])
+    qtbot.wait(50)  # let anything Qt queued (the scroll bars) happen
+    assert view.verticalScrollBar().isVisible()
+    (label,) = [
+        i
+        for i in view.scene().items()
+        if isinstance(i, QGraphicsSimpleTextItem) and i.text().startswith("Ceasefire")
+    ]
+    text = label.deviceTransform(view.viewportTransform()).mapRect(label.boundingRect())
+    assert view.viewport().rect().contains(text.toRect())
+
+
 def _crowded_timeline(qtbot: Any) -> Any:
     """A timeline of 90 events, days and ranges, over two months, in a 700 x 400 view."""
     import datetime as dt
@@ -319,6 +354,7 @@ def _crowded_timeline(qtbot: Any) -> Any:
     view.resize(700, 400)
     view.show()
     view.set_events(events)
+    qtbot.wait(20)  # as on screen: what Qt queued (the scroll bars) has happened
     return view
 
 
@@ -370,7 +406,6 @@ def test_zooming_keeps_the_event_in_the_middle_at_its_height(qtbot: Any) -> None
     view = _crowded_timeline(qtbot)
     view.zoom_by(1.2 / view.zoom)
     bar = view.verticalScrollBar()
-    bar.setValue(bar.maximum() // 2)
 
     def label_start(item: Any) -> float:  # a bar's end, a point's centre
         is_bar = isinstance(item, QGraphicsRectItem)
@@ -381,10 +416,14 @@ def test_zooming_keeps_the_event_in_the_middle_at_its_height(qtbot: Any) -> None
 
     seen = view.mapToScene(view.viewport().rect()).boundingRect()
     middle = view.viewport().rect().center().y()
-    item = min(
-        (i for i in view.items_by_event.values() if seen.left() <= label_start(i) <= seen.right()),
-        key=lambda i: abs(height(i) - middle),
-    )
+    in_view = [
+        i for i in view.items_by_event.values() if seen.left() <= label_start(i) <= seen.right()
+    ]
+    # Scrolled so that the middle one of the lanes in view is at the view's middle height.
+    lanes = sorted(in_view, key=lambda i: i.sceneBoundingRect().center().y())
+    bar.setValue(bar.value() + round(height(lanes[len(lanes) // 2]) - middle))
+    item = min(in_view, key=lambda i: abs(height(i) - middle))
+    assert abs(height(item) - middle) < 20
     before = height(item)
     view.zoom_by(0.5)  # labels twice as long on the axis: more lanes, laid out anew
     assert view.zoom == pytest.approx(0.6)
