@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -575,7 +576,7 @@ class MainWindow(QMainWindow):
         self.run_after_first_paint(self._refresh_completions)
         self.run_after_first_paint(self._update_counts)
         # The baseline for colleagues' changes (a scan of the case: seconds on a big one).
-        self.run_after_first_paint(lambda: run_task(lambda: self.svc.changes.reset(case_id)))
+        self.run_after_first_paint(lambda: run_task(partial(self.svc.changes.reset, case_id)))
         self.case_opened.emit(case_id)
 
     def edit_case(self) -> None:
@@ -861,13 +862,13 @@ class MainWindow(QMainWindow):
         if search is None:
             return
 
-        svc = self.svc
+        get_source = self.svc.sources.get  # on this thread: it may import the service
 
         def find() -> tuple[Any, list[Any]]:
             # The first page of sources is read here too: on a big case, reading sources on
             # the GUI thread would freeze the window after each keystroke.
             result = _call_search(search, case_id, text, 0, SEARCH_PAGE)
-            return result, _sources_by_id(svc, _hit_ids(result)[1][:SEARCH_PAGE])
+            return result, _sources_by_id(get_source, _hit_ids(result)[1][:SEARCH_PAGE])
 
         def done(found: tuple[Any, list[Any]]) -> None:
             if seq != self._search_seq or self._closing or case_id != self.case_id:
@@ -915,7 +916,7 @@ class MainWindow(QMainWindow):
 
         def sources(o: int, n: int) -> list[Any]:
             page = wanted[o : o + n]
-            missing = _sources_by_id(svc, [i for i in page if i not in read])
+            missing = _sources_by_id(svc.sources.get, [i for i in page if i not in read])
             read.update((s.id, s) for s in missing)
             return [read[i] for i in page if i in read]
 
@@ -1015,14 +1016,19 @@ class MainWindow(QMainWindow):
         """Reload the names, tags and places the editor offers (on a worker: big cases)."""
         if self.case_id is None:
             return
-        case_id, svc = self.case_id, self.svc
+        case_id, lists, tag_service, place_service = (
+            self.case_id,
+            self.svc.lists,
+            self.svc.tags,
+            self.svc.places,
+        )
 
         def load() -> tuple[list[str], list[tuple[int, str]], list[str], list[tuple[int, str]]]:
-            people = svc.lists.people(case_id, limit=NAME_LIMIT)
+            people = lists.people(case_id, limit=NAME_LIMIT)
             names = spoken_names(people)
             organisations = [(p.id, p.name) for p in people if p.kind.value == "organisation"]
-            tags = [n for n, _ in svc.tags.list(case_id)]
-            places = [(p.id, p.name) for p in svc.places.list(case_id)]
+            tags = [n for n, _ in tag_service.list(case_id)]
+            places = [(p.id, p.name) for p in place_service.list(case_id)]
             return names, organisations, tags, places
 
         def done(result: Any) -> None:
@@ -1124,7 +1130,7 @@ class MainWindow(QMainWindow):
         self.refresh()
         if self.case_id is not None:
             case_id = self.case_id
-            run_task(lambda: self.svc.changes.reset(case_id))
+            run_task(partial(self.svc.changes.reset, case_id))
 
     def refresh(self) -> None:
         """Reload what is shown from the services (after an edit here or by a colleague)."""
@@ -1198,7 +1204,7 @@ class MainWindow(QMainWindow):
                 "  ·  ".join(f"{v:,} {noun(v, k)}" for k, v in counts.items() if isinstance(v, int))
             )
 
-        run_task(lambda: self.svc.cases.counts(case_id), shown, lambda exc: None)
+        run_task(partial(self.svc.cases.counts, case_id), shown, lambda exc: None)
 
     # --- Notes, imports, exports
 
@@ -1390,7 +1396,7 @@ class MainWindow(QMainWindow):
         def failed(exc: BaseException) -> None:
             self._polling = False
 
-        run_task(lambda: self.svc.changes.poll(case_id), done, failed)
+        run_task(partial(self.svc.changes.poll, case_id), done, failed)
         self.show_backup()
 
     def show_backup(self) -> None:
@@ -1438,12 +1444,12 @@ def _hit_ids(result: Any) -> tuple[list[int], list[int]]:
     return quotes, list(dict.fromkeys(sources))
 
 
-def _sources_by_id(svc: Services, ids: Sequence[int]) -> list[Any]:
-    """The sources ``ids`` in that order (one deleted meanwhile is left out)."""
+def _sources_by_id(get: Callable[[int], Any], ids: Sequence[int]) -> list[Any]:
+    """The sources ``ids`` in that order, read with ``get`` (one deleted since is left out)."""
     out: list[Any] = []
     for sid in ids:
         try:
-            out.append(svc.sources.get(sid))
+            out.append(get(sid))
         except DomainError:
             continue
     return out
