@@ -241,20 +241,20 @@ window.svc.close()
 
 
 def test_the_window_paints_its_panes_before_the_orm_is_imported_and_works_at_once(
-    tmp_path: Path,
+    store_url: str, tmp_path: Path
 ) -> None:
     """The first pages are read with Core (services.lists): the ORM, the mapped classes and the
     services of edits are imported after the first paint, one per turn of the event loop. A
     person clicked before then is shown as at any other time (what it needs is imported on
-    demand), and once the window has settled the mappers are configured."""
-    db = _demo_store(tmp_path)
-    svc = Services.open(str(db), auto_backup=False)
-    case = svc.lists.cases()[0]
+    demand), and once the window has settled the mappers are configured. On SQLite and on
+    PostgreSQL."""
+    svc = Services.open(store_url, auto_backup=False)
+    case = build_demo(svc)
     person = svc.people.find(case.id, "Siyamend Ali")
     assert person is not None
     theirs = {q.speaker_id for q in svc.quotes.list(case.id, speaker_id=person.id)}
     svc.close()
-    got = _run_child(FIRST_PAINT, str(db), str(tmp_path / "s.ini"), str(person.id))
+    got = _run_child(FIRST_PAINT, store_url, str(tmp_path / "s.ini"), str(person.id))
     assert got["at_paint"] == [] and got["before_click"] == []
     assert all(n > 0 for n in got["rows"].values()), got["rows"]
     assert got["speakers"] == sorted(theirs) == [person.id]
