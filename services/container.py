@@ -7,11 +7,10 @@ archives, whose modules cost a tenth of a second to import.
 
 from __future__ import annotations
 
-import functools
 import gc
 import importlib
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 from models.db import Store, open_store
@@ -85,7 +84,7 @@ def later_steps() -> list[Callable[[], object]]:
     is served between them; whatever needs a module sooner imports it itself.
     """
     steps: list[Callable[[], object]] = [
-        functools.partial(importlib.import_module, name) for name in LATER_MODULES
+        partial(importlib.import_module, name) for name in LATER_MODULES
     ]
     return [*steps, _configure_mappers]
 
