@@ -80,6 +80,13 @@ COLUMN_WIDTHS = {
 KIND_NOUN = {"quote": "quote", "person": "person", "event": "event", "source": "source"}
 
 
+# Said on a store without a case (a first start): what to do, with the menus' own words.
+NO_CASE_YET = (
+    "This store holds no case yet. File › New case… starts one; "
+    "File › Open the demo case shows a sample story to try the window on."
+)
+
+
 class MessageBar(QWidget):
     """A dismissable line at the top of the window for errors and notices, in plain words."""
 
@@ -186,6 +193,8 @@ class MainWindow(QMainWindow):
         ids: list[int] = [int(self.case_combo.itemData(i)) for i in range(self.case_combo.count())]
         if ids:
             self.open_case(last if last is not None and last in ids else ids[0])
+        else:
+            self.show_notice(NO_CASE_YET)
         self._poll_timer.start()
 
     # --- Building
@@ -557,6 +566,8 @@ class MainWindow(QMainWindow):
 
     def open_case(self, case_id: int) -> None:
         """Show a case in every pane."""
+        if self.message_bar.label.text() == NO_CASE_YET:
+            self.message_bar.hide()
         self.case_id = case_id
         idx = self.case_combo.findData(case_id)
         if idx >= 0:

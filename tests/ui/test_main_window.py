@@ -470,3 +470,23 @@ def test_layout_and_last_case_are_restored_on_restart(
     assert not again.findChild(QDockWidget, "cardDock").isVisible()
     assert (again.width(), again.height()) == (760, 560)
     assert again.quotes.view.columnWidth(1) == 333
+
+
+def test_a_store_without_a_case_says_what_to_do_until_a_case_opens(
+    make_window: Any, sqlite_services: Services
+) -> None:
+    """A first start: the panes are empty and the message bar names the two menu items that
+    start a case; opening one (here the demo) takes the notice away."""
+    from ui.main_window import NO_CASE_YET
+
+    window = make_window()
+    window.show()
+    assert window.case_id is None
+    assert window.message_bar.isVisible()
+    assert window.message_bar.label.text() == NO_CASE_YET
+    menu_items = {a.text().replace("&", "") for a in window.menuBar().actions()[0].menu().actions()}
+    assert {"New case…", "Open the demo case"} <= menu_items  # the notice's words are real
+    window.act_demo.trigger()
+    assert window.case_id is not None
+    assert not window.message_bar.isVisible()
+    assert window.quotes.proxy.rowCount() > 0
