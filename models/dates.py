@@ -77,6 +77,15 @@ class PartialDate:
         return cls(start, end, Precision.APPROXIMATE if approximate else Precision.RANGE)
 
     @classmethod
+    def stored(
+        cls, start: dt.date | None, end: dt.date | None, precision: Precision | None
+    ) -> PartialDate | None:
+        """A date as a row stores it (start, end, precision); None when it has none."""
+        if start is None or precision is None:
+            return None
+        return cls(start, end or start, precision)
+
+    @classmethod
     def parse(cls, text: str) -> PartialDate:
         """Parse the ISO-like forms used on the command line and in data files.
 

@@ -250,9 +250,7 @@ class Quote(Versioned, Base):
     @property
     def said(self) -> PartialDate | None:
         """The date said, at its precision."""
-        if self.said_start is None or self.said_precision is None:
-            return None
-        return PartialDate(self.said_start, self.said_end or self.said_start, self.said_precision)
+        return PartialDate.stored(self.said_start, self.said_end, self.said_precision)
 
 
 class Place(Versioned, Base):
@@ -313,9 +311,7 @@ class Event(Versioned, Base):
     @property
     def date(self) -> PartialDate | None:
         """The event's date, at its precision."""
-        if self.date_start is None or self.date_precision is None:
-            return None
-        return PartialDate(self.date_start, self.date_end or self.date_start, self.date_precision)
+        return PartialDate.stored(self.date_start, self.date_end, self.date_precision)
 
 
 class Tag(Base):

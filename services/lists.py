@@ -418,7 +418,7 @@ def _quote(r: Any, tag_names: tuple[str, ...]) -> QuoteDTO:
         speaker_id=speaker_id,
         speaker_name=speaker_name,
         speaker_confidential=bool(speaker_confidential),
-        said=_date(said_start, said_end, said_precision),
+        said=PartialDate.stored(said_start, said_end, said_precision),
         status=QuoteStatus(status),
         checked_by=checked_by,
         checked_at=checked_at,
@@ -432,14 +432,6 @@ def _quote(r: Any, tag_names: tuple[str, ...]) -> QuoteDTO:
         created_at=created_at,
         updated_at=updated_at,
     )
-
-
-def _date(
-    start: dt.date | None, end: dt.date | None, precision: Precision | None
-) -> PartialDate | None:
-    if start is None or precision is None:
-        return None
-    return PartialDate(start, end or start, precision)
 
 
 def read_people(
@@ -513,7 +505,7 @@ def event_row(
     place_name: str | None,
 ) -> EventRowDTO:
     """An :data:`EVENT_ROW` as the DTO."""
-    return EventRowDTO(ident, title, _date(start, end, precision), place_name)
+    return EventRowDTO(ident, title, PartialDate.stored(start, end, precision), place_name)
 
 
 def read_events(

@@ -106,3 +106,13 @@ def test_any_day_month_year_round_trips(day: dt.date) -> None:
     ):
         assert PartialDate.parse(d.iso()) == d
         assert d.start <= day <= d.end or d.precision is not Precision.DAY
+
+
+def test_a_stored_date_is_its_three_columns_or_none() -> None:
+    """What the tables keep (start, end, precision) back as a date; a day may keep no end."""
+    late = PartialDate.parse("late 2021-01")
+    assert PartialDate.stored(late.start, late.end, late.precision) == late
+    day = dt.date(2021, 2, 3)
+    assert PartialDate.stored(day, None, Precision.DAY) == PartialDate.day(2021, 2, 3)
+    assert PartialDate.stored(None, None, None) is None
+    assert PartialDate.stored(day, day, None) is None  # no precision: not a date shown
