@@ -8,7 +8,7 @@ from models.entities import Case, Event, Person, Place, Quote, Source
 from services.base import Service, check_version, get_or_raise
 from services.dto import CaseDTO
 from services.errors import InUseError, ValidationError
-from services.lists import read_cases
+from services.lists import read_cases, reading
 
 
 class CaseService(Service):
@@ -25,10 +25,7 @@ class CaseService(Service):
             s.flush()
             return CaseDTO.of(case)
 
-    def list(self) -> list[CaseDTO]:
-        """Every case, most recently updated first."""
-        with self._read() as s:
-            return read_cases(s)
+    list = reading(read_cases)
 
     def get(self, case_id: int) -> CaseDTO:
         """One case."""

@@ -11,10 +11,11 @@ order the same way (``select(Event).where(*event_filters(...))``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, exists, func, or_, select, union
+from sqlalchemy import ColumnElement, Connection, Engine, exists, func, or_, select, union
 
 from models.dates import PartialDate, Precision
 from models.schema import (
@@ -548,13 +549,22 @@ def read_saved_searches(conn: Reader, case_id: int | None = None) -> list[SavedS
     return [SavedSearchDTO(*r) for r in conn.execute(q)]
 
 
-def _on_a_connection(
-    read: Callable[Concatenate[Reader, P], R],
-) -> Callable[Concatenate[ListService, P], R]:
-    """A method of :class:`ListService` that runs ``read`` on a connection of its own."""
+class Reads(Protocol):
+    """A service that opens a reader for each call (a connection, or an ORM session)."""
 
-    def method(self: ListService, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        with self.engine.connect() as conn:
+    def _read(self) -> AbstractContextManager[Any]: ...
+
+
+def reading(read: Callable[Concatenate[Reader, P], R]) -> Callable[Concatenate[Reads, P], R]:
+    """A service method that runs ``read`` on the reader the service opens for one call.
+
+    ``ListService`` runs the readers on a connection; the ORM services whose lists are the
+    same reads (``QuoteService.list``, ``CaseService.list``, ``SearchService.list_saved``) run
+    them in their session.
+    """
+
+    def method(self: Reads, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._read() as conn:
             return read(conn, *args, **kwargs)
 
     method.__doc__ = read.__doc__
@@ -564,7 +574,8 @@ def _on_a_connection(
 class ListService:
     """The panes' lists, each read on a connection of its own (no ORM session).
 
-    Its methods are the ``read_*`` functions above, without their first argument.
+    Its methods are the ``read_*`` functions above, without their first argument (see
+    :func:`reading`).
 
     Attributes:
         engine: The store's engine.
@@ -573,9 +584,14 @@ class ListService:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    cases = _on_a_connection(read_cases)
-    sources = _on_a_connection(read_sources)
-    quotes = _on_a_connection(read_quotes)
-    people = _on_a_connection(read_people)
-    events = _on_a_connection(read_events)
-    saved_searches = _on_a_connection(read_saved_searches)
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    cases = reading(read_cases)
+    sources = reading(read_sources)
+    quotes = reading(read_quotes)
+    people = reading(read_people)
+    events = reading(read_events)
+    saved_searches = reading(read_saved_searches)

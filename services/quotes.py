@@ -23,7 +23,7 @@ from models.entities import (
 from services.base import Service, check_list, check_version, get_or_raise
 from services.dto import Page, QuoteDTO
 from services.errors import ValidationError
-from services.lists import QUOTE_ORDER, quote_filters, read_quotes
+from services.lists import QUOTE_ORDER, quote_filters, read_quotes, reading
 
 EDITABLE_FIELDS = frozenset(
     {
@@ -151,31 +151,7 @@ class QuoteService(Service):
         with self._read() as s:
             return QuoteDTO.of(get_or_raise(s, Quote, quote_id))
 
-    def list(
-        self,
-        case_id: int | None = None,
-        *,
-        speaker_id: int | None = None,
-        source_id: int | None = None,
-        event_id: int | None = None,
-        status: QuoteStatus | None = None,
-        ids: Sequence[int] | None = None,
-        offset: int = 0,
-        limit: int | None = None,
-    ) -> builtins.list[QuoteDTO]:
-        """Quotes in source order (source, then position), optionally filtered."""
-        with self._read() as s:
-            return read_quotes(
-                s,
-                case_id,
-                speaker_id=speaker_id,
-                source_id=source_id,
-                event_id=event_id,
-                status=status,
-                ids=ids,
-                offset=offset,
-                limit=limit,
-            )
+    list = reading(read_quotes)
 
     def count(
         self,

@@ -55,7 +55,7 @@ from models.entities import (
 )
 from services.base import Service, get_or_raise
 from services.errors import DuplicateError, ValidationError
-from services.lists import read_saved_searches
+from services.lists import read_saved_searches, reading
 from services.search.compile import Compiled, Compiler, Kind, compiler_for
 from services.search.dto import (
     BatchLine,
@@ -405,10 +405,7 @@ class SearchService(Service):
             s.flush()
             return _saved_dto(row)
 
-    def list_saved(self, case_id: int | None = None) -> list[SavedSearchDTO]:
-        """Saved searches of a case and those for every case, by name."""
-        with self._read() as s:
-            return read_saved_searches(s, case_id)
+    list_saved = reading(read_saved_searches)
 
     def get_saved(self, saved_id: int) -> SavedSearchDTO:
         """One saved search."""
